@@ -1,0 +1,60 @@
+// Command dvpulse runs the dvpulse services and tools. See `dvpulse help`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `dvpulse: event pipeline and dashboards for mass-mobilisation work (công tác dân vận)
+
+Usage: dvpulse <command> [options]
+
+Services:
+  all          run ingest, projector and dashboard in one process
+  ingest       HTTP API that validates events and publishes them to Kafka
+  projector    Kafka consumer that writes events to ClickHouse exactly once
+  dashboard    web pages and the JSON/CSV API
+
+Tools:
+  migrate      apply the ClickHouse migrations and exit
+  demo         send realistic demo events through the ingest API
+
+Every command explains its options with --help, e.g. "dvpulse all --help".
+Options can also be set with DVPULSE_* environment variables; the command
+line wins over the environment, which wins over the defaults.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a command and returns the process exit code: 0 success,
+// 1 failure, 2 bad usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "all", "ingest", "projector", "dashboard":
+		return runServices(ctx, cmd, rest, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "dvpulse: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}

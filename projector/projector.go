@@ -1,0 +1,326 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"dvpulse/event"
+	"dvpulse/internal/svc"
+	"dvpulse/locality"
+)
+
+// Projector consumes the event topic as a member of a consumer group and
+// writes every event once to ClickHouse. Create it with New and start it
+// with Run.
+type Projector struct {
+	cfg    Config
+	log    *slog.Logger
+	conn   driver.Conn
+	dec    *event.Decoder
+	loc    *locality.Registry
+	dlq    *kafka.Writer
+	m      *metrics
+	health *svc.Health
+	seen   *seenSet
+}
+
+// New builds a projector. conn must point at a migrated database.
+func New(cfg Config, log *slog.Logger, conn driver.Conn, dec *event.Decoder, loc *locality.Registry, reg prometheus.Registerer, health *svc.Health) (*Projector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("projector config: %w", err)
+	}
+	return &Projector{
+		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg),
+		dlq: &kafka.Writer{
+			Addr:         kafka.TCP(cfg.BrokerList()...),
+			Topic:        cfg.DeadLetterTopic,
+			RequiredAcks: kafka.RequireAll,
+			BatchTimeout: 5 * time.Millisecond,
+			Balancer:     &kafka.Hash{},
+		},
+	}, nil
+}
+
+// Run consumes until ctx ends. On the way out it finishes the batch in hand
+// (writes it, or leaves it to be read again if ClickHouse is unreachable)
+// and closes the dead-letter writer; the caller closes ClickHouse.
+func (p *Projector) Run(ctx context.Context) error {
+	defer p.dlq.Close()
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                    p.cfg.Group,
+		Brokers:               p.cfg.BrokerList(),
+		Topics:                []string{p.cfg.Topic},
+		SessionTimeout:        p.cfg.SessionTimeout,
+		RebalanceTimeout:      p.cfg.SessionTimeout,
+		HeartbeatInterval:     p.cfg.SessionTimeout / 5,
+		JoinGroupBackoff:      time.Second,
+		WatchPartitionChanges: true,
+		Timeout:               5 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer group %s: %w", p.cfg.Group, err)
+	}
+	defer group.Close()
+	p.health.SetNotReady("joining consumer group")
+	for {
+		gen, err := group.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.log.Warn("joining consumer group failed; retrying (is Kafka up? deploy/local/up.sh starts it)", "group", p.cfg.Group, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(2 * time.Second):
+			}
+			continue
+		}
+		var parts []int
+		for _, a := range gen.Assignments[p.cfg.Topic] {
+			parts = append(parts, a.ID)
+		}
+		p.log.Info("consumer group generation", "generation", gen.ID, "partitions", parts)
+		done := make(chan error, 1)
+		gen.Start(func(gctx context.Context) { done <- p.runGeneration(ctx, gctx, gen, parts) })
+		if err := <-done; err != nil && ctx.Err() == nil {
+			p.log.Error("generation ended with an error", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// runGeneration consumes parts until the generation ends (gctx) or the
+// projector stops (ctx).
+func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generation, parts []int) error {
+	if len(parts) == 0 {
+		p.health.SetReady()
+		select {
+		case <-ctx.Done():
+		case <-gctx.Done():
+		}
+		return nil
+	}
+	offsets, err := retry(ctx, gctx, p, "read stored offsets", func() (map[int]int64, error) { return p.storedOffsets(ctx) })
+	if err != nil {
+		return err
+	}
+	seen, err := retry(ctx, gctx, p, "load recent event_ids", func() (*seenSet, error) { return p.loadSeen(ctx, parts) })
+	if err != nil {
+		return err
+	}
+	p.seen = seen
+	p.m.seen.Set(float64(seen.len()))
+
+	rctx, cancel := context.WithCancel(gctx)
+	msgs := make(chan kafka.Message, 4096)
+	var wg sync.WaitGroup
+	for _, part := range parts {
+		r := kafka.NewReader(kafka.ReaderConfig{
+			Brokers:   p.cfg.BrokerList(),
+			Topic:     p.cfg.Topic,
+			Partition: part,
+			MinBytes:  1,
+			MaxBytes:  8 << 20,
+			MaxWait:   200 * time.Millisecond,
+		})
+		start := kafka.FirstOffset
+		if off, ok := offsets[part]; ok {
+			start = off + 1
+		}
+		if err := r.SetOffset(start); err != nil {
+			cancel()
+			return fmt.Errorf("seek partition %d: %w", part, err)
+		}
+		p.log.Info("reading partition", "topic", p.cfg.Topic, "partition", part, "from_offset", start)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.Close()
+			for {
+				m, err := r.FetchMessage(rctx)
+				if err != nil {
+					if rctx.Err() == nil {
+						p.log.Error("kafka fetch failed", "partition", part, "err", err)
+					}
+					return
+				}
+				select {
+				case msgs <- m:
+				case <-rctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	defer func() { cancel(); wg.Wait() }()
+	p.health.SetReady()
+
+	var (
+		batch    []kafka.Message
+		size     int
+		deadline <-chan time.Time
+		timer    *time.Timer
+	)
+	flush := func(fctx context.Context) error {
+		if timer != nil {
+			timer.Stop()
+			timer, deadline = nil, nil
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		err := p.flush(ctx, fctx, gen, batch)
+		batch, size = batch[:0], 0
+		return err
+	}
+	for {
+		select {
+		case m := <-msgs:
+			batch = append(batch, m)
+			size += len(m.Value) + len(m.Key)
+			p.m.lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition)).Set(float64(max(m.HighWaterMark-m.Offset-1, 0)))
+			if timer == nil {
+				timer = time.NewTimer(p.cfg.FlushInterval)
+				deadline = timer.C
+			}
+			if len(batch) >= p.cfg.FlushRows || size >= p.cfg.FlushBytes {
+				if err := flush(gctx); err != nil {
+					return err
+				}
+			}
+		case <-deadline:
+			if err := flush(gctx); err != nil {
+				return err
+			}
+		case <-gctx.Done():
+			// The partitions may already belong to another member: leave the
+			// unwritten batch to be read again from the stored offsets.
+			return nil
+		case <-ctx.Done():
+			p.log.Info("projector stopping: writing the batch in hand", "messages", len(batch))
+			sctx, scancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer scancel()
+			return flush(sctx)
+		}
+	}
+}
+
+// retry runs f until it succeeds or a context ends, backing off up to 10 s
+// and marking the service not ready meanwhile.
+func retry[T any](ctx, gctx context.Context, p *Projector, what string, f func() (T, error)) (T, error) {
+	backoff := 250 * time.Millisecond
+	for {
+		v, err := f()
+		if err == nil {
+			return v, nil
+		}
+		p.m.chErrors.Inc()
+		p.health.SetNotReady(what + ": " + err.Error())
+		p.log.Warn("retrying", "what", what, "in", backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			return v, ctx.Err()
+		case <-gctx.Done():
+			return v, gctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+// storedOffsets returns the highest offset stored per partition of the topic.
+func (p *Projector) storedOffsets(ctx context.Context) (map[int]int64, error) {
+	rows, err := p.conn.Query(ctx, "SELECT kafka_partition, maxMerge(max_offset) FROM projector_offsets WHERE kafka_topic = ? GROUP BY kafka_partition", p.cfg.Topic)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]int64{}
+	for rows.Next() {
+		var part int32
+		var off int64
+		if err := rows.Scan(&part, &off); err != nil {
+			return nil, err
+		}
+		out[int(part)] = off
+	}
+	return out, rows.Err()
+}
+
+// loadSeen reads the event_ids stored from parts within the dedup window.
+func (p *Projector) loadSeen(ctx context.Context, parts []int) (*seenSet, error) {
+	want := map[int32]bool{}
+	for _, pt := range parts {
+		want[int32(pt)] = true
+	}
+	since := time.Now().Add(-p.cfg.DedupWindow)
+	rows, err := p.conn.Query(ctx, "SELECT kafka_partition, toString(event_id) FROM events WHERE kafka_topic = ? AND received_at >= ?", p.cfg.Topic, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	s := newSeenSet(p.cfg.DedupCapacity)
+	for rows.Next() {
+		var part int32
+		var id string
+		if err := rows.Scan(&part, &id); err != nil {
+			return nil, err
+		}
+		if k, ok := parseUUID(id); ok && want[part] {
+			s.add(k)
+		}
+	}
+	return s, rows.Err()
+}
+
+// flush projects one batch. It retries ClickHouse until it succeeds or fctx
+// ends; Kafka keeps the messages meanwhile, and memory stays bounded because
+// no more are read.
+func (p *Projector) flush(ctx, fctx context.Context, gen *kafka.Generation, batch []kafka.Message) error {
+	start := time.Now()
+	b := p.build(batch)
+	if _, err := retry(fctx, fctx, p, "write batch to ClickHouse", func() (struct{}, error) { return struct{}{}, p.write(fctx, b) }); err != nil {
+		return fmt.Errorf("batch of %d messages not written: %w", len(batch), err)
+	}
+	p.health.SetReady()
+	for _, k := range b.keys {
+		p.seen.add(k)
+	}
+	p.m.seen.Set(float64(p.seen.len()))
+	p.m.events.WithLabelValues("inserted").Add(float64(len(b.events)))
+	p.m.events.WithLabelValues("duplicate").Add(float64(b.duplicates))
+	p.m.events.WithLabelValues("dead_letter").Add(float64(len(b.dead)))
+	p.m.rows.WithLabelValues("events").Add(float64(len(b.events)))
+	p.m.rows.WithLabelValues("dead_letters").Add(float64(len(b.dead)))
+	p.m.batchRows.Observe(float64(len(batch)))
+	p.m.flushSeconds.Observe(time.Since(start).Seconds())
+
+	// Informational: lets Kafka's own tools show the group's progress. The
+	// projector itself resumes from the offsets stored in ClickHouse.
+	commit := map[string]map[int]int64{}
+	for _, m := range batch {
+		if commit[m.Topic] == nil {
+			commit[m.Topic] = map[int]int64{}
+		}
+		commit[m.Topic][m.Partition] = max(commit[m.Topic][m.Partition], m.Offset+1)
+	}
+	if err := gen.CommitOffsets(commit); err != nil && ctx.Err() == nil {
+		p.log.Debug("committing offsets to the consumer group failed (informational only)", "err", err)
+	}
+	return nil
+}
+
+// ErrPoison marks a message that cannot be projected.
+var ErrPoison = errors.New("projector: message cannot be projected")

@@ -1,0 +1,235 @@
+package warehouse
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Config says how to reach ClickHouse.
+type Config struct {
+	// Addr is the native-protocol address. Default 127.0.0.1:9000.
+	Addr string
+	// Database holds every dvpulse table. Default dvpulse.
+	Database string
+	// User and Password authenticate. Default "default" with no password.
+	User, Password string
+	// DialTimeout bounds connecting. Default 5 s.
+	DialTimeout time.Duration
+}
+
+// DefaultConfig returns settings that work against deploy/local.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:9000", Database: "dvpulse", User: "default", DialTimeout: 5 * time.Second}
+}
+
+// RegisterFlags binds the fields to flags on fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "clickhouse-addr", c.Addr, "ClickHouse native-protocol address (host:port)")
+	fs.StringVar(&c.Database, "clickhouse-database", c.Database, "ClickHouse database for dvpulse's tables")
+	fs.StringVar(&c.User, "clickhouse-user", c.User, "ClickHouse user")
+	fs.StringVar(&c.Password, "clickhouse-password", c.Password, "ClickHouse password")
+}
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Validate reports invalid settings.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("clickhouse-addr: empty"))
+	}
+	if !identRe.MatchString(c.Database) {
+		errs = append(errs, fmt.Errorf("clickhouse-database: %q is not a plain identifier (letters, digits, _)", c.Database))
+	}
+	return errors.Join(errs...)
+}
+
+// Open connects to cfg.Database, creating the database first when it is
+// missing, and pings the server.
+func Open(ctx context.Context, cfg Config) (driver.Conn, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	boot, err := open(ctx, cfg, "default")
+	if err != nil {
+		return nil, err
+	}
+	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database)
+	boot.Close()
+	if err != nil {
+		return nil, fmt.Errorf("create database %s: %w", cfg.Database, err)
+	}
+	return open(ctx, cfg, cfg.Database)
+}
+
+func open(ctx context.Context, cfg Config, db string) (driver.Conn, error) {
+	timeout := cfg.DialTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Protocol:        clickhouse.Native,
+		Addr:            []string{cfg.Addr},
+		Auth:            clickhouse.Auth{Database: db, Username: cfg.User, Password: cfg.Password},
+		DialTimeout:     timeout,
+		MaxOpenConns:    20,
+		MaxIdleConns:    10,
+		ConnMaxLifetime: time.Hour,
+		ReadTimeout:     5 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := conn.Ping(pctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("clickhouse %s is not answering (start it with deploy/local/up.sh, or set --clickhouse-addr): %w", cfg.Addr, err)
+	}
+	return conn, nil
+}
+
+// Migration is one numbered .sql file.
+type Migration struct {
+	Version    int
+	Name       string
+	Statements []string
+}
+
+var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
+
+// Migrations returns the embedded migrations in order.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		m := migrationName.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("migration file %s: name must look like 0001_name.sql", e.Name())
+		}
+		v, _ := strconv.Atoi(m[1])
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: m[2], Statements: SplitStatements(string(b))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("two migrations numbered %04d", out[i].Version)
+		}
+	}
+	return out, nil
+}
+
+// SplitStatements splits SQL text on semicolons that end a line, and drops
+// comment-only lines.
+func SplitStatements(sql string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(sql, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			s := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";")
+			out = append(out, s)
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+const trackingTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version UInt32,
+    name String,
+    applied_at DateTime
+) ENGINE = MergeTree() ORDER BY version`
+
+// Migrate applies every migration not yet recorded in schema_migrations, in
+// order, and returns the names it applied. Statements use IF NOT EXISTS, so a
+// migration interrupted half-way is safe to run again.
+func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string, error) {
+	if err := conn.Exec(ctx, trackingTable); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	done := map[int]bool{}
+	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[int(v)] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, m := range ms {
+		if done[m.Version] {
+			continue
+		}
+		name := fmt.Sprintf("%04d_%s", m.Version, m.Name)
+		log.Info("applying migration", "migration", name, "statements", len(m.Statements))
+		for i, st := range m.Statements {
+			if err := conn.Exec(ctx, st); err != nil {
+				return applied, fmt.Errorf("migration %s, statement %d: %w", name, i+1, err)
+			}
+		}
+		if err := insertRow(ctx, conn, "INSERT INTO schema_migrations (version, name, applied_at)", uint32(m.Version), m.Name, time.Now()); err != nil {
+			return applied, fmt.Errorf("record migration %s: %w", name, err)
+		}
+		applied = append(applied, name)
+	}
+	return applied, nil
+}
+
+// insertRow inserts one row through a native batch, the form ClickHouse
+// 18.16 accepts (an INSERT with bound VALUES through Exec does not finish).
+func insertRow(ctx context.Context, conn driver.Conn, insert string, values ...any) error {
+	b, err := conn.PrepareBatch(ctx, insert)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.Append(values...); err != nil {
+		return err
+	}
+	return b.Send()
+}
