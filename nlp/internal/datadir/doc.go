@@ -1,0 +1,3 @@
+// Package datadir locates the shared data folder (../shared/data relative
+// to the repository root) for tests and tools.
+package datadir

@@ -1,0 +1,3 @@
+// Command dvnlp is a stand-in for the dvpulse binary, for testing the NLP
+// commands in isolation: dvnlp train ... | dvnlp score ...
+package main

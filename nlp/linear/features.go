@@ -1,0 +1,191 @@
+package linear
+
+import (
+	"dvpulse/nlp/textnorm"
+)
+
+// FeatureKind says which template produced a feature.
+type FeatureKind uint8
+
+// Feature templates.
+const (
+	KindWord     FeatureKind = iota // tone-key syllable n-gram
+	KindStripped                    // diacritic-free syllable n-gram
+	KindNeg                         // syllable inside a negation scope
+	KindChar                        // character n-gram inside a syllable
+)
+
+// FeatureConfig selects the feature templates. It is stored in the model
+// header so that scoring uses exactly the features the model was trained on.
+type FeatureConfig struct {
+	// Bits is log2 of the number of hash buckets.
+	Bits int `json:"bits"`
+	// Words is the highest syllable n-gram order on the tone-key channel.
+	Words int `json:"words"`
+	// Stripped is the highest n-gram order on the diacritic-free channel
+	// (0 disables it).
+	Stripped int `json:"stripped"`
+	// Neg adds a NEG_-prefixed unigram (and bigram) for syllables after a
+	// negator, up to punctuation or NegWindow syllables.
+	Neg bool `json:"neg"`
+	// NegWindow limits the negation scope; 0 means until punctuation.
+	NegWindow int `json:"neg_window"`
+	// CharMin and CharMax give the character n-gram lengths taken inside
+	// each syllable padded with boundary marks (0 disables them).
+	CharMin int `json:"char_min"`
+	CharMax int `json:"char_max"`
+	// Punct keeps punctuation tokens inside word n-grams.
+	Punct bool `json:"punct"`
+}
+
+// Feature is one hashed feature occurrence with enough position data to
+// render its surface text for explanations.
+type Feature struct {
+	Bucket uint32
+	Kind   FeatureKind
+	N      uint8  // number of tokens
+	Start  uint16 // index of the first token
+}
+
+const (
+	mixA = 0x9E3779B97F4A7C15
+	mixB = 0xC2B2AE3D27D4EB4F
+)
+
+func fmix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+func start(ns uint64, k uint64) uint64 { return (ns+1)*mixA ^ k }
+func step(h, k uint64) uint64          { return (h^(h>>29))*mixB ^ k }
+
+// Extract appends the features of toks to dst.
+func (c FeatureConfig) Extract(toks []textnorm.Token, dst []Feature) []Feature {
+	shift := uint(64 - c.Bits)
+	emit := func(kind FeatureKind, ns uint64, h uint64, st, n int) {
+		dst = append(dst, Feature{Bucket: uint32(fmix(h^ns*mixB) >> shift), Kind: kind, N: uint8(n), Start: uint16(st)})
+	}
+	if len(toks) > 0xffff {
+		toks = toks[:0xffff]
+	}
+	negLeft := 0
+	for i := range toks {
+		t := &toks[i]
+		inNeg := false
+		if c.Neg {
+			if t.Kind == textnorm.Punct {
+				negLeft = 0
+			} else if negLeft > 0 {
+				inNeg = !t.Neg
+				negLeft--
+			}
+			if t.Neg {
+				negLeft = c.NegWindow
+				if negLeft == 0 {
+					negLeft = 1 << 30
+				}
+			}
+		}
+		if t.Kind == textnorm.Punct && !c.Punct {
+			continue
+		}
+		// Word n-grams ending at i.
+		h := start(1, t.Key)
+		emit(KindWord, 1, h, i, 1)
+		for n := 2; n <= c.Words; n++ {
+			j := i - n + 1
+			if j < 0 {
+				break
+			}
+			p := &toks[j]
+			if p.Kind == textnorm.Punct && !c.Punct {
+				break
+			}
+			// Build the n-gram hash left to right for stability.
+			h = start(uint64(n), toks[j].Key)
+			ok := true
+			for k := j + 1; k <= i; k++ {
+				if toks[k].Kind == textnorm.Punct && !c.Punct {
+					ok = false
+					break
+				}
+				h = step(h, toks[k].Key)
+			}
+			if !ok {
+				break
+			}
+			emit(KindWord, uint64(n), h, j, n)
+		}
+		if t.Kind == textnorm.Word || c.Punct {
+			if c.Stripped >= 1 {
+				emit(KindStripped, 11, start(11, t.Strip), i, 1)
+			}
+			for n := 2; n <= c.Stripped; n++ {
+				j := i - n + 1
+				if j < 0 {
+					break
+				}
+				h = start(uint64(10+n), toks[j].Strip)
+				ok := true
+				for k := j; k <= i; k++ {
+					if toks[k].Kind == textnorm.Punct && !c.Punct {
+						ok = false
+						break
+					}
+					if k > j {
+						h = step(h, toks[k].Strip)
+					}
+				}
+				if !ok {
+					break
+				}
+				emit(KindStripped, uint64(10+n), h, j, n)
+			}
+		}
+		if inNeg {
+			emit(KindNeg, 21, start(21, t.Key), i, 1)
+			if c.Stripped > 0 {
+				emit(KindNeg, 22, start(22, t.Strip), i, 1)
+			}
+		}
+		if c.CharMax > 0 && t.Kind == textnorm.Word {
+			dst = charGrams(c, t.Text, i, shift, dst)
+		}
+	}
+	return dst
+}
+
+func charGrams(c FeatureConfig, w string, pos int, shift uint, dst []Feature) []Feature {
+	var buf [48]rune
+	rs := buf[:0]
+	rs = append(rs, '<')
+	for _, r := range w {
+		if len(rs) >= len(buf)-1 {
+			break
+		}
+		rs = append(rs, r)
+	}
+	rs = append(rs, '>')
+	for n := c.CharMin; n <= c.CharMax; n++ {
+		if n > len(rs) {
+			break
+		}
+		for s := 0; s+n <= len(rs); s++ {
+			if n == len(rs) {
+				// The whole padded syllable duplicates the unigram.
+				continue
+			}
+			h := uint64(31 + n)
+			for _, r := range rs[s : s+n] {
+				h = step(h, uint64(r))
+			}
+			dst = append(dst, Feature{Bucket: uint32(fmix(h) >> shift), Kind: KindChar, N: 1, Start: uint16(pos)})
+		}
+	}
+	return dst
+}

@@ -1,0 +1,10 @@
+// Package sentiment is the Vietnamese sentiment classifier of dvpulse: a
+// hashed multinomial logistic regression over syllable n-grams, a
+// diacritic-free channel and negation-scope features, trained from UIT-VSFC
+// (and optionally AIVIVN 2019 and an organisation's own CSV), quantised to
+// int8 and embedded in the binary.
+//
+// Labels are "negative", "neutral" and "positive". The package also loads
+// the public corpora, trains with dev-split model selection and evaluates
+// on held-out test splits.
+package sentiment
