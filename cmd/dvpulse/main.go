@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	nlpcli "dvpulse/nlp/cli"
 )
 
 const usage = `dvpulse: event pipeline and dashboards for mass-mobilisation work (công tác dân vận)
@@ -23,6 +25,8 @@ Services:
 Tools:
   migrate      apply the ClickHouse migrations and exit
   demo         send realistic demo events through the ingest API
+  score        score Vietnamese texts (stdin, one per line) for sentiment and topics
+  train        retrain the sentiment model or evaluate the topic lexicon
 
 Every command explains its options with --help, e.g. "dvpulse all --help".
 Options can also be set with DVPULSE_* environment variables; the command
@@ -54,6 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runMigrate(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
+	case "score":
+		return nlpcli.ScoreMain(rest, os.Stdin, stdout, stderr)
+	case "train":
+		return nlpcli.TrainMain(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "dvpulse: unknown command %q\n\n%s", cmd, usage)
 	return 2

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# run.sh: the README's run command. Starts Kafka and ClickHouse (installing
+# them when absent), builds dvpulse, starts all three services in one
+# process, sends demo data, waits until the dashboard shows it, and prints
+# the dashboard URL. Run it again at any time; stop with deploy/local/down.sh.
+#
+# Environment: DEMO_EVENTS (default 3000), DEMO_SEED (default 1), plus the
+# DVPULSE_* options of `dvpulse all --help`.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$DVPULSE_ROOT"
+
+DEMO_EVENTS=${DEMO_EVENTS:-3000}
+DEMO_SEED=${DEMO_SEED:-1}
+BIN=$DVPULSE_STATE/bin/dvpulse
+PIDF=$DVPULSE_STATE/dvpulse.pid
+LOG=$DVPULSE_STATE/log/dvpulse.log
+INGEST=${DVPULSE_INGEST_ADDR:-127.0.0.1:8080}
+DASH=${DVPULSE_DASHBOARD_ADDR:-127.0.0.1:8081}
+
+"$DVPULSE_ROOT/deploy/local/up.sh"
+
+command -v go >/dev/null 2>&1 || die "go not found: dvpulse needs Go 1.26"
+log "building dvpulse"
+mkdir -p "$DVPULSE_STATE/bin" "$DVPULSE_STATE/log"
+go build -o "$BIN" ./cmd/dvpulse
+
+if pid_alive "$PIDF"; then
+  log "stopping the dvpulse started by an earlier run (pid $(cat "$PIDF"))"
+  kill -TERM "$(cat "$PIDF")" 2>/dev/null || true
+  for _ in $(seq 1 60); do pid_alive "$PIDF" || break; sleep 0.5; done
+fi
+for addr in "$INGEST" "$DASH"; do
+  port_open "${addr##*:}" && die "port ${addr##*:} is taken by another program. Stop it, or set DVPULSE_INGEST_ADDR / DVPULSE_DASHBOARD_ADDR (see README, Troubleshooting)."
+done
+
+"$BIN" migrate
+log "starting dvpulse all (log: $LOG)"
+(nohup setsid "$BIN" all >>"$LOG" 2>&1 </dev/null & echo $! >"$PIDF")
+for _ in $(seq 1 60); do
+  if curl -fsS "http://$INGEST/-/ready" >/dev/null 2>&1 && curl -fsS "http://$DASH/-/ready" >/dev/null 2>&1; then break; fi
+  pid_alive "$PIDF" || { tail -n 30 "$LOG" >&2; die "dvpulse exited during start; see $LOG"; }
+  sleep 0.5
+done
+curl -fsS "http://$INGEST/-/ready" >/dev/null || die "ingest did not become ready in 30 s; see $LOG"
+
+log "sending $DEMO_EVENTS demo events (seed $DEMO_SEED)"
+"$BIN" demo --ingest-url "http://$INGEST" --events "$DEMO_EVENTS" --seed "$DEMO_SEED" --days 180
+
+from=$(TZ=Asia/Ho_Chi_Minh date -d '-200 days' +%F)
+to=$(TZ=Asia/Ho_Chi_Minh date +%F)
+api="http://$DASH/api/v1/feedback/volume?from=$from&to=$to&granularity=month"
+log "waiting for the projector to write the demo events"
+total=0
+for _ in $(seq 1 120); do
+  total=$(curl -fsS "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
+  [ "${total:-0}" -ge "$DEMO_EVENTS" ] && break
+  sleep 0.5
+done
+rows=$(clickhouse-client --port "$CH_TCP_PORT" -q "SELECT count() FROM ${DVPULSE_CLICKHOUSE_DATABASE:-dvpulse}.events WHERE event_type = 'feedback.received'")
+cat <<MSG
+
+  dvpulse is running.
+    Dashboard:      http://$DASH/
+    Ingest API:     http://$INGEST/v1/events
+    Feedback total: ${total:-0} (dashboard API, $from..$to); rows in ClickHouse: $rows
+    Check it:       curl '$api'
+                    clickhouse-client -q 'SELECT count() FROM ${DVPULSE_CLICKHOUSE_DATABASE:-dvpulse}.events'
+    Logs:           $LOG
+    Stop:           deploy/local/down.sh
+
+MSG
+[ "${total:-0}" -ge "$DEMO_EVENTS" ] || die "the dashboard shows ${total:-0} of $DEMO_EVENTS demo events; see $LOG"
