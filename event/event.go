@@ -27,6 +27,13 @@ type Locality struct {
 	Lon    *float64 `json:"lon,omitempty"`
 }
 
+// HotIssue is one hot issue named in a situation report.
+type HotIssue struct {
+	Topic    string `json:"topic"`
+	Severity string `json:"severity"`
+	Note     string `json:"note,omitempty"`
+}
+
 // Sentiment is a sentiment judgement, from the sender or from a model.
 type Sentiment struct {
 	Label      string  `json:"label"`
@@ -57,6 +64,50 @@ type Event struct {
 	GroupSize      int        `json:"group_size,omitempty"`
 	DueAt          string     `json:"due_at,omitempty"`
 	Sentiment      *Sentiment `json:"sentiment,omitempty"`
+	Status         string     `json:"status,omitempty"`
+	Note           string     `json:"note,omitempty"`
+	Outcome        string     `json:"outcome,omitempty"`
+	AnswerRef      string     `json:"answer_ref,omitempty"`
+	WithinDeadline *bool      `json:"within_deadline,omitempty"`
+
+	// dialogue.*, commitment.*
+	DialogueID   string `json:"dialogue_id,omitempty"`
+	DialogueKind string `json:"dialogue_kind,omitempty"`
+	HostRole     string `json:"host_role,omitempty"`
+	HostLevel    string `json:"host_level,omitempty"`
+	Participants int    `json:"participants,omitempty"`
+	IssueID      string `json:"issue_id,omitempty"`
+	CommitmentID string `json:"commitment_id,omitempty"`
+	Evidence     string `json:"evidence,omitempty"`
+
+	// model.*
+	ModelID          string `json:"model_id,omitempty"`
+	ModelName        string `json:"model_name,omitempty"`
+	Field            string `json:"field,omitempty"`
+	Year             int    `json:"year,omitempty"`
+	RecognitionLevel string `json:"recognition_level,omitempty"`
+	SourceModelID    string `json:"source_model_id,omitempty"`
+	Effective        *bool  `json:"effective,omitempty"`
+
+	// campaign.activity
+	CampaignID   string  `json:"campaign_id,omitempty"`
+	ActivityKind string  `json:"activity_kind,omitempty"`
+	MoneyVND     int64   `json:"money_vnd,omitempty"`
+	LandM2       float64 `json:"land_m2,omitempty"`
+
+	// criticism.session
+	SessionID        string `json:"session_id,omitempty"`
+	DraftDocument    string `json:"draft_document,omitempty"`
+	Form             string `json:"form,omitempty"`
+	OpinionsGiven    int    `json:"opinions_given,omitempty"`
+	OpinionsAccepted int    `json:"opinions_accepted,omitempty"`
+
+	// situation.report
+	ReportID    string     `json:"report_id,omitempty"`
+	PeriodStart string     `json:"period_start,omitempty"`
+	PeriodEnd   string     `json:"period_end,omitempty"`
+	HotIssues   []HotIssue `json:"hot_issues,omitempty"`
+	ComplexCase *bool      `json:"complex_case,omitempty"`
 
 	occurredAt time.Time
 	receivedAt time.Time
@@ -82,7 +133,7 @@ func (e *Event) SetReceived(t time.Time) {
 // also its Kafka message key.
 func (e *Event) AggregateID() string {
 	if s, ok := specs[e.EventType]; ok {
-		return s.aggregate(e)
+		return aggregateOf(e, s.aggregate)
 	}
 	return e.EventID
 }

@@ -2,6 +2,8 @@ package event
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,6 +142,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(validFeedback))
 	f.Add([]byte(`{"event_type":"feedback.received","locality":{"lat":1e400}}`))
 	f.Add([]byte("{\"text\":\"\xff\"}"))
+	files, _ := filepath.Glob(filepath.Join("testdata", "valid", "*.json"))
+	for _, fn := range files {
+		if b, err := os.ReadFile(fn); err == nil {
+			f.Add(b)
+		}
+	}
 	d := decoder()
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ev, errs := d.Decode(raw)

@@ -10,18 +10,90 @@ import (
 
 // spec describes one event type.
 type spec struct {
+	title     string // Vietnamese and English, for the JSON Schema
 	versions  []int
-	aggregate func(*Event) string
-	validate  func(d *Decoder, e *Event, add func(field, reason string))
+	aggregate string   // the field whose value is the aggregate id (Kafka key)
+	required  []string // type-specific fields that must be present
+	optional  []string // type-specific fields that may be present
+	envelope  []string // envelope fields this type requires: channel, topics, org
+	check     func(d *Decoder, e *Event, add adder)
 }
+
+var (
+	feedbackAnswer = []string{"outcome", "answer_ref", "within_deadline", "note"}
+	modelCommon    = []string{"model_name", "field", "year", "recognition_level", "note"}
+)
 
 // specs lists every event type the contract knows.
 var specs = map[string]spec{
-	"feedback.received": {
-		versions:  []int{1},
-		aggregate: func(e *Event) string { return e.FeedbackID },
-		validate:  validateFeedbackReceived,
-	},
+	"feedback.received": {title: "Tiếp nhận phản ánh, kiến nghị / Feedback received", versions: []int{1}, aggregate: "feedback_id",
+		required: []string{"feedback_id", "text"}, optional: []string{"petitioner_kind", "group_size", "due_at", "sentiment"},
+		envelope: []string{"channel"},
+		check: func(_ *Decoder, e *Event, add adder) {
+			if e.PetitionerKind == "group" && e.GroupSize == 1 {
+				add("group_size", "a group petition has more than one person")
+			}
+		}},
+	"feedback.assigned": {title: "Giao xử lý / Feedback assigned", versions: []int{1}, aggregate: "feedback_id",
+		required: []string{"feedback_id"}, optional: []string{"note", "due_at"}, envelope: []string{"org"}},
+	"feedback.status_changed": {title: "Đổi trạng thái / Feedback status changed", versions: []int{1}, aggregate: "feedback_id",
+		required: []string{"feedback_id", "status"}, optional: []string{"note"}},
+	"feedback.answered": {title: "Đã trả lời / Feedback answered", versions: []int{1}, aggregate: "feedback_id",
+		required: []string{"feedback_id"}, optional: feedbackAnswer},
+	"feedback.resolved": {title: "Đã giải quyết / Feedback resolved", versions: []int{1}, aggregate: "feedback_id",
+		required: []string{"feedback_id"}, optional: feedbackAnswer},
+	"feedback.reopened": {title: "Mở lại / Feedback reopened", versions: []int{1}, aggregate: "feedback_id",
+		required: []string{"feedback_id"}, optional: []string{"note", "due_at"}},
+	"dialogue.held": {title: "Tiếp xúc, đối thoại / Dialogue held", versions: []int{1}, aggregate: "dialogue_id",
+		required: []string{"dialogue_id", "dialogue_kind", "host_role", "host_level"}, optional: []string{"participants", "note"}},
+	"dialogue.issue_raised": {title: "Kiến nghị tại đối thoại / Issue raised at a dialogue", versions: []int{1}, aggregate: "dialogue_id",
+		required: []string{"issue_id", "dialogue_id", "text"}, optional: []string{"due_at"}, envelope: []string{"topics"}},
+	"commitment.made": {title: "Cam kết giải quyết / Commitment made", versions: []int{1}, aggregate: "commitment_id",
+		required: []string{"commitment_id", "issue_id", "due_at"}, optional: []string{"text", "dialogue_id"}},
+	"commitment.fulfilled": {title: "Thực hiện cam kết / Commitment fulfilled", versions: []int{1}, aggregate: "commitment_id",
+		required: []string{"commitment_id"}, optional: []string{"issue_id", "evidence", "within_deadline"}},
+	"model.registered": {title: "Đăng ký mô hình Dân vận khéo / Model registered", versions: []int{1}, aggregate: "model_id",
+		required: []string{"model_id", "model_name", "field", "year"}, optional: []string{"note"}, envelope: []string{"org"}},
+	"model.recognized": {title: "Công nhận mô hình / Model recognised", versions: []int{1}, aggregate: "model_id",
+		required: []string{"model_id", "recognition_level", "year"}, optional: []string{"model_name", "field", "note"}},
+	"model.replicated": {title: "Nhân rộng mô hình / Model replicated", versions: []int{1}, aggregate: "model_id",
+		required: []string{"model_id", "source_model_id", "year"}, optional: modelCommon[:2],
+		check: func(_ *Decoder, e *Event, add adder) {
+			if e.SourceModelID == e.ModelID {
+				add("source_model_id", "a model cannot replicate itself")
+			}
+		}},
+	"model.assessed": {title: "Đánh giá hiệu quả mô hình / Model assessed", versions: []int{1}, aggregate: "model_id",
+		required: []string{"model_id", "effective", "year"}, optional: []string{"note"}},
+	"campaign.activity": {title: "Hoạt động vận động / Campaign activity", versions: []int{1}, aggregate: "campaign_id",
+		required: []string{"campaign_id", "activity_kind"}, optional: []string{"participants", "money_vnd", "land_m2", "note"}},
+	"criticism.session": {title: "Giám sát, phản biện xã hội / Criticism session", versions: []int{1}, aggregate: "session_id",
+		required: []string{"session_id", "draft_document", "form"}, optional: []string{"opinions_given", "opinions_accepted", "note"},
+		envelope: []string{"org"}},
+	"situation.report": {title: "Báo cáo tình hình nhân dân / Situation report", versions: []int{1}, aggregate: "report_id",
+		required: []string{"report_id", "period_start", "period_end"}, optional: []string{"hot_issues", "complex_case", "note"},
+		envelope: []string{"org"}},
+}
+
+// aggregateOf returns the aggregate id of e by its type's aggregate field.
+func aggregateOf(e *Event, field string) string {
+	switch field {
+	case "feedback_id":
+		return e.FeedbackID
+	case "dialogue_id":
+		return e.DialogueID
+	case "commitment_id":
+		return e.CommitmentID
+	case "model_id":
+		return e.ModelID
+	case "campaign_id":
+		return e.CampaignID
+	case "session_id":
+		return e.SessionID
+	case "report_id":
+		return e.ReportID
+	}
+	return e.EventID
 }
 
 // Types returns the known event types, sorted.
@@ -44,7 +116,7 @@ const (
 
 func (d *Decoder) validate(e *Event) Errors {
 	var errs Errors
-	add := func(field, reason string) { errs = append(errs, FieldError{Field: field, Reason: reason}) }
+	add := adder(func(field, reason string) { errs = append(errs, FieldError{Field: field, Reason: reason}) })
 
 	switch {
 	case e.EventID == "":
@@ -118,13 +190,17 @@ func (d *Decoder) validate(e *Event) Errors {
 		add("org", fmt.Sprintf("longer than %d bytes", maxShortLen))
 	}
 
+	if len(e.Topics) > 20 {
+		add("topics", "more than 20 topics")
+	}
 	if known {
-		sp.validate(d, e, add)
+		trimStrings(e)
+		d.validateFields(sp, e, add)
 	}
 	return errs
 }
 
-func (d *Decoder) validateLocality(e *Event, add func(field, reason string)) {
+func (d *Decoder) validateLocality(e *Event, add adder) {
 	l := &e.Locality
 	okScheme := false
 	for _, s := range Schemes {
@@ -151,48 +227,68 @@ func (d *Decoder) validateLocality(e *Event, add func(field, reason string)) {
 	}
 }
 
-func validateFeedbackReceived(d *Decoder, e *Event, add func(field, reason string)) {
-	requireID(e.FeedbackID, "feedback_id", add)
-	if e.Channel == "" {
-		add("channel", "missing; one of: "+Channels.list())
-	}
-	e.Text = nfc(strings.TrimSpace(e.Text))
-	maxText := d.MaxTextLen
-	if maxText <= 0 {
-		maxText = 20000
-	}
-	if e.Text == "" {
-		add("text", "missing; the citizen's feedback as free Vietnamese text")
-	} else if n := utf8.RuneCountInString(e.Text); n > maxText {
-		add("text", fmt.Sprintf("%d characters; at most %d", n, maxText))
-	}
-	if e.PetitionerKind != "" && !PetitionerKinds.Has(e.PetitionerKind) {
-		add("petitioner_kind", fmt.Sprintf("unknown kind %q; one of: %s", clip(e.PetitionerKind), PetitionerKinds.list()))
-	}
-	if e.GroupSize < 0 {
-		add("group_size", "negative")
-	}
-	if e.DueAt != "" {
-		if t, err := parseTime(e.DueAt); err != nil {
-			add("due_at", err.Error())
-		} else {
-			e.dueAt = t
+// validateFields checks the type-specific fields of e against sp: required
+// ones present, foreign ones absent, every present one valid.
+func (d *Decoder) validateFields(sp spec, e *Event, add adder) {
+	allowed := make(map[string]bool, len(sp.required)+len(sp.optional))
+	for _, f := range sp.required {
+		allowed[f] = true
+		if !fieldByName[f].set(e) {
+			add(f, "missing; required for "+e.EventType)
 		}
 	}
-	if s := e.Sentiment; s != nil {
-		if !SentimentLabels.Has(s.Label) {
-			add("sentiment.label", fmt.Sprintf("unknown label %q; one of: %s", clip(s.Label), SentimentLabels.list()))
+	for _, f := range sp.optional {
+		allowed[f] = true
+	}
+	for i := range fields {
+		f := &fields[i]
+		if !f.set(e) {
+			continue
 		}
-		if s.Score < -1 || s.Score > 1 {
-			add("sentiment.score", "outside -1..1")
+		if !allowed[f.name] {
+			add(f.name, fmt.Sprintf("is not a field of %s; see GET /v1/schemas/%s/%d", e.EventType, e.EventType, e.SchemaVersion))
+			continue
 		}
-		if s.Confidence < 0 || s.Confidence > 1 {
-			add("sentiment.confidence", "outside 0..1")
+		if strings.HasSuffix(f.name, "_id") {
+			requireID(aggregateValue(e, f), f.name, add)
 		}
+		if f.check != nil {
+			f.check(d, e, add)
+		}
+	}
+	for _, env := range sp.envelope {
+		switch env {
+		case "channel":
+			if e.Channel == "" {
+				add("channel", "missing; required for "+e.EventType+"; one of: "+Channels.list())
+			}
+		case "topics":
+			if len(e.Topics) == 0 {
+				add("topics", "missing; give at least one topic: "+Topics.list())
+			}
+		case "org":
+			if e.Org == "" {
+				add("org", "missing; name the responsible body")
+			}
+		}
+	}
+	if sp.check != nil {
+		sp.check(d, e, add)
 	}
 }
 
-func requireID(v, field string, add func(field, reason string)) {
+// aggregateValue returns the string value of an *_id field.
+func aggregateValue(e *Event, f *fieldDef) string {
+	switch f.name {
+	case "issue_id":
+		return e.IssueID
+	case "source_model_id":
+		return e.SourceModelID
+	}
+	return aggregateOf(e, f.name)
+}
+
+func requireID(v, field string, add adder) {
 	switch {
 	case strings.TrimSpace(v) == "":
 		add(field, "missing")

@@ -93,3 +93,89 @@ var SentimentLabels = newVocab("sentiment",
 	[3]string{"neutral", "Trung tính", "Neutral"},
 	[3]string{"positive", "Tích cực", "Positive"},
 )
+
+// FeedbackStatuses is the lifecycle of a feedback case.
+var FeedbackStatuses = newVocab("status",
+	[3]string{"received", "Đã tiếp nhận", "Received"},
+	[3]string{"assigned", "Đã giao xử lý", "Assigned"},
+	[3]string{"in_progress", "Đang xử lý", "In progress"},
+	[3]string{"answered", "Đã trả lời", "Answered"},
+	[3]string{"resolved", "Đã giải quyết", "Resolved"},
+	[3]string{"closed", "Đã kết thúc", "Closed"},
+	[3]string{"rejected_out_of_scope", "Không thuộc thẩm quyền", "Rejected: out of scope"},
+	[3]string{"duplicate", "Trùng lặp", "Duplicate"},
+	[3]string{"reopened", "Mở lại", "Reopened"},
+)
+
+// Outcomes of an answered or resolved case.
+var Outcomes = newVocab("outcome",
+	[3]string{"upheld", "Phản ánh đúng", "Upheld"},
+	[3]string{"partly_upheld", "Đúng một phần", "Partly upheld"},
+	[3]string{"not_upheld", "Phản ánh không đúng", "Not upheld"},
+	[3]string{"explained", "Đã giải thích, hướng dẫn", "Explained"},
+	[3]string{"transferred", "Chuyển cơ quan có thẩm quyền", "Transferred"},
+)
+
+// DialogueKinds are periodic (by the rules) or ad hoc dialogues.
+var DialogueKinds = newVocab("dialogue_kind",
+	[3]string{"periodic", "Định kỳ", "Periodic"},
+	[3]string{"ad_hoc", "Đột xuất", "Ad hoc"},
+)
+
+// HostRoles are the leaders who host dialogues.
+var HostRoles = newVocab("host_role",
+	[3]string{"party_secretary", "Bí thư cấp ủy", "Party secretary"},
+	[3]string{"deputy_party_secretary", "Phó Bí thư cấp ủy", "Deputy party secretary"},
+	[3]string{"pc_chair", "Chủ tịch UBND", "People's Committee chair"},
+	[3]string{"pc_vice_chair", "Phó Chủ tịch UBND", "People's Committee vice-chair"},
+	[3]string{"council_chair", "Chủ tịch HĐND", "People's Council chair"},
+	[3]string{"front_chair", "Chủ tịch UBMTTQ", "Fatherland Front chair"},
+	[3]string{"other", "Khác", "Other"},
+)
+
+// HostLevels are the levels of the host's office.
+var HostLevels = newVocab("host_level",
+	[3]string{"province", "Cấp tỉnh", "Province"},
+	[3]string{"district", "Cấp huyện (trước 2025)", "District (pre-2025)"},
+	[3]string{"commune", "Cấp xã", "Commune"},
+)
+
+// ModelFields are the fields of "Dân vận khéo" models.
+var ModelFields = newVocab("field",
+	[3]string{"economy", "Kinh tế", "Economy"},
+	[3]string{"culture_society", "Văn hóa – xã hội", "Culture–society"},
+	[3]string{"defence_security", "Quốc phòng – an ninh", "Defence–security"},
+	[3]string{"political_system", "Xây dựng hệ thống chính trị", "Building the political system"},
+	[3]string{"new_rural", "Xây dựng nông thôn mới", "New rural areas"},
+)
+
+// RecognitionLevels are the levels that recognise a model.
+var RecognitionLevels = newVocab("recognition_level",
+	[3]string{"central", "Trung ương", "Central"},
+	[3]string{"province", "Cấp tỉnh", "Province"},
+	[3]string{"district", "Cấp huyện (trước 2025)", "District (pre-2025)"},
+	[3]string{"commune", "Cấp xã", "Commune"},
+)
+
+// ActivityKinds are the kinds of campaign activity.
+var ActivityKinds = newVocab("activity_kind",
+	[3]string{"propaganda", "Tuyên truyền", "Propaganda"},
+	[3]string{"site_clearance", "Vận động giải phóng mặt bằng", "Site-clearance mobilisation"},
+	[3]string{"relief", "Cứu trợ", "Relief"},
+	[3]string{"contributions", "Vận động đóng góp", "Contributions"},
+)
+
+// CriticismForms are the forms of social criticism.
+var CriticismForms = newVocab("form",
+	[3]string{"conference", "Hội nghị phản biện", "Conference"},
+	[3]string{"written", "Văn bản", "Written"},
+	[3]string{"consultation", "Lấy ý kiến nhân dân", "Public consultation"},
+)
+
+// Severities grade a hot issue in a situation report.
+var Severities = newVocab("severity",
+	[3]string{"low", "Thấp", "Low"},
+	[3]string{"medium", "Trung bình", "Medium"},
+	[3]string{"high", "Cao", "High"},
+	[3]string{"critical", "Rất nghiêm trọng", "Critical"},
+)
