@@ -85,6 +85,11 @@ func TestResultFields(t *testing.T) {
 	if len(r.Explain) == 0 || len(r.Explain) > 5 {
 		t.Errorf("explanation %+v", r.Explain)
 	}
+	for _, c := range r.Explain {
+		if c.Text == "" {
+			t.Errorf("explanation with empty text (a feature without a span leaked): %+v", r.Explain)
+		}
+	}
 	if r.Model == "" || r.ModelVersion == "" {
 		t.Error("model name and version must be set")
 	}

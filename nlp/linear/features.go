@@ -1,6 +1,8 @@
 package linear
 
 import (
+	"math"
+
 	"dvpulse/nlp/textnorm"
 )
 
@@ -13,6 +15,8 @@ const (
 	KindStripped                    // diacritic-free syllable n-gram
 	KindNeg                         // syllable inside a negation scope
 	KindChar                        // character n-gram inside a syllable
+	KindLen                         // text length bucket (no surface span)
+	KindEdge                        // first or last syllable of the text
 )
 
 // FeatureConfig selects the feature templates. It is stored in the model
@@ -36,6 +40,41 @@ type FeatureConfig struct {
 	CharMax int `json:"char_max"`
 	// Punct keeps punctuation tokens inside word n-grams.
 	Punct bool `json:"punct"`
+	// Norm scales the feature vector of a text by 1/sqrt(number of
+	// feature occurrences), so long and short texts give logits of the
+	// same order (see InputScale).
+	Norm bool `json:"norm,omitempty"`
+	// Length adds one feature for the number of syllables (bucketed).
+	Length bool `json:"length,omitempty"`
+	// Edges adds features for the first and the last syllable of the text
+	// (sentence-boundary unigrams).
+	Edges bool `json:"edges,omitempty"`
+}
+
+// lengthBucket maps a syllable count to a small bucket number.
+func lengthBucket(n int) uint64 {
+	switch {
+	case n <= 6:
+		return uint64(n)
+	case n <= 8:
+		return 7
+	case n <= 11:
+		return 8
+	case n <= 15:
+		return 9
+	case n <= 25:
+		return 10
+	}
+	return 11
+}
+
+// InputScale is the value of one feature occurrence in a text with n
+// feature occurrences: 1/sqrt(n) with Norm, otherwise 1.
+func (c FeatureConfig) InputScale(n int) float64 {
+	if !c.Norm || n <= 1 {
+		return 1
+	}
+	return 1 / math.Sqrt(float64(n))
 }
 
 // Feature is one hashed feature occurrence with enough position data to
@@ -155,6 +194,26 @@ func (c FeatureConfig) Extract(toks []textnorm.Token, dst []Feature) []Feature {
 		}
 		if c.CharMax > 0 && t.Kind == textnorm.Word {
 			dst = charGrams(c, t.Text, i, shift, dst)
+		}
+	}
+	if c.Length || c.Edges {
+		first, last, n := -1, -1, 0
+		for i := range toks {
+			if toks[i].Kind == textnorm.Punct {
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			last = i
+			n++
+		}
+		if c.Length {
+			emit(KindLen, 41, start(41, lengthBucket(n)), 0, 0)
+		}
+		if c.Edges && first >= 0 {
+			emit(KindEdge, 42, start(42, toks[first].Key), first, 1)
+			emit(KindEdge, 43, start(43, toks[last].Key), last, 1)
 		}
 	}
 	return dst

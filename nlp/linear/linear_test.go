@@ -61,3 +61,59 @@ func TestConfusion(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+func TestSVMSeparates(t *testing.T) {
+	cfg := FeatureConfig{Bits: 10, Words: 2, Length: true, Edges: true}
+	texts := []string{"rất tốt", "không tốt lắm", "bình thường", "tệ quá", "hay lắm", "dở tệ"}
+	labels := []int{2, 0, 1, 0, 2, 0}
+	var ex []Example
+	for i, s := range texts {
+		var b []uint32
+		for _, f := range cfg.Extract(textnorm.Tokenize(s, nil), nil) {
+			b = append(b, f.Bucket)
+		}
+		ex = append(ex, Example{Buckets: b, Label: labels[i], Weight: 1})
+	}
+	for _, nb := range []float64{0, 1} {
+		sc := SVMConfig{Classes: 3, Bits: 10, C: 10, Iters: 200, Seed: 3, NBAlpha: nb}
+		w := TrainSVM(ex, sc)
+		w2 := TrainSVM(ex, sc)
+		for i := range w.W {
+			if w.W[i] != w2.W[i] {
+				t.Fatal("SVM training is not deterministic")
+			}
+		}
+		for i, e := range ex {
+			if got := w.Predict(e.Buckets, make([]float64, 3)); got != labels[i] {
+				t.Errorf("nb=%g %q: predicted %d want %d", nb, texts[i], got, labels[i])
+			}
+		}
+	}
+}
+
+func TestLengthAndEdgeFeatures(t *testing.T) {
+	cfg := FeatureConfig{Bits: 12, Words: 1, Length: true, Edges: true}
+	fs := cfg.Extract(textnorm.Tokenize("thầy dạy hay .", nil), nil)
+	var n, edges int
+	for _, f := range fs {
+		switch f.Kind {
+		case KindLen:
+			n++
+			if f.N != 0 {
+				t.Error("the length feature must have no surface span")
+			}
+		case KindEdge:
+			edges++
+		}
+	}
+	if n != 1 || edges != 2 {
+		t.Errorf("got %d length and %d edge features, want 1 and 2", n, edges)
+	}
+	if a, b := cfg.InputScale(16), (FeatureConfig{Norm: true}).InputScale(16); a != 1 || b != 0.25 {
+		t.Errorf("InputScale: %v %v", a, b)
+	}
+	ws := []*Weights{{Classes: 1, Bits: 1, W: []float32{1, 3}, B: []float32{2}}, {Classes: 1, Bits: 1, W: []float32{3, 5}, B: []float32{4}}}
+	if a := AverageWeights(ws); a.W[0] != 2 || a.W[1] != 4 || a.B[0] != 3 {
+		t.Errorf("AverageWeights %+v", a)
+	}
+}

@@ -145,8 +145,9 @@ func (m *Model) RawLogits(feats []Feature, out []float64) {
 			}
 		}
 	}
+	s := m.Scale * m.Features.InputScale(len(feats))
 	for c := 0; c < C; c++ {
-		out[c] = m.Bias[c] + float64(acc[c])*m.Scale
+		out[c] = m.Bias[c] + float64(acc[c])*s
 	}
 }
 

@@ -10,6 +10,17 @@ type Example struct {
 	Buckets []uint32
 	Label   int
 	Weight  float32
+	// Scale is the value of each feature occurrence (0 means 1); see
+	// FeatureConfig.InputScale.
+	Scale float32
+}
+
+// XScale returns the feature value of e (Scale, or 1 when unset).
+func (e *Example) XScale() float64 {
+	if e.Scale == 0 {
+		return 1
+	}
+	return float64(e.Scale)
 }
 
 // TrainConfig controls the AdaGrad trainer.
@@ -26,7 +37,14 @@ type TrainConfig struct {
 	// Average keeps a running average of the weights over all updates
 	// (averaged SGD), which usually generalises better.
 	Average bool `json:"average"`
+	// Bag > 1 trains Bag models with seeds Seed, Seed+BagStride, … in
+	// lockstep and averages their weights (a bagged ensemble folded into
+	// one linear model). 0 or 1 trains one model.
+	Bag int `json:"bag,omitempty"`
 }
+
+// BagStride separates the seeds of bagged models.
+const BagStride = 1000003
 
 // Weights is a dense float model: W[bucket*Classes+class] and a bias per
 // class.
@@ -39,6 +57,12 @@ type Weights struct {
 
 // Logits writes the class scores of buckets into out.
 func (w *Weights) Logits(buckets []uint32, out []float64) {
+	w.LogitsScaled(buckets, 1, out)
+}
+
+// LogitsScaled writes the class scores of buckets, each with feature value
+// xs, into out.
+func (w *Weights) LogitsScaled(buckets []uint32, xs float64, out []float64) {
 	C := w.Classes
 	for c := 0; c < C; c++ {
 		out[c] = float64(w.B[c])
@@ -46,7 +70,7 @@ func (w *Weights) Logits(buckets []uint32, out []float64) {
 	for _, b := range buckets {
 		row := w.W[int(b)*C : int(b)*C+C]
 		for c := 0; c < C; c++ {
-			out[c] += float64(row[c])
+			out[c] += xs * float64(row[c])
 		}
 	}
 }
@@ -165,7 +189,8 @@ func (t *Trainer) Epoch() {
 		if t.cfg.Average {
 			t.catchUp(e.Buckets)
 		}
-		w.Logits(e.Buckets, t.probs)
+		xs := e.XScale()
+		w.LogitsScaled(e.Buckets, xs, t.probs)
 		Softmax(t.probs)
 		scale := float64(e.Weight)
 		if scale == 0 {
@@ -190,7 +215,7 @@ func (t *Trainer) Epoch() {
 				if c == e.Label {
 					gr -= 1
 				}
-				gr = gr*scale + l2*float64(w.W[base+c])
+				gr = gr*scale*xs + l2*float64(w.W[base+c])
 				g := float64(t.g[base+c]) + gr*gr
 				t.g[base+c] = float32(g)
 				w.W[base+c] -= float32(lr * gr / (math.Sqrt(g) + 1e-8))
@@ -242,6 +267,31 @@ func (t *Trainer) Weights() *Weights {
 	}
 	for c := 0; c < C; c++ {
 		out.B[c] = float32(t.avgB[c] / n)
+	}
+	return out
+}
+
+// AverageWeights returns the element-wise mean of models of the same shape
+// (a bagged ensemble of linear models folded into one linear model).
+func AverageWeights(ws []*Weights) *Weights {
+	if len(ws) == 1 {
+		return ws[0]
+	}
+	out := &Weights{Classes: ws[0].Classes, Bits: ws[0].Bits, W: make([]float32, len(ws[0].W)), B: make([]float32, len(ws[0].B))}
+	n := float64(len(ws))
+	for i := range out.W {
+		s := 0.0
+		for _, w := range ws {
+			s += float64(w.W[i])
+		}
+		out.W[i] = float32(s / n)
+	}
+	for i := range out.B {
+		s := 0.0
+		for _, w := range ws {
+			s += float64(w.B[i])
+		}
+		out.B[i] = float32(s / n)
 	}
 	return out
 }

@@ -93,6 +93,10 @@ func (c *Classifier) Explain(toks []textnorm.Token, feats []linear.Feature, cls,
 	var buf [128]span
 	spans := buf[:0]
 	for _, f := range feats {
+		if f.N == 0 {
+			// Features without a surface span (text length).
+			continue
+		}
 		w0, w1, w2 := c.Model.Weight(f.Bucket, 0), c.Model.Weight(f.Bucket, 1), c.Model.Weight(f.Bucket, 2)
 		ws := [3]float64{w0, w1, w2}
 		contrib := ws[cls] - (w0+w1+w2)/3

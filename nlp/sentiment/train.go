@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"sync"
 
 	"dvpulse/nlp/linear"
 	"dvpulse/nlp/textnorm"
@@ -29,6 +30,10 @@ type Options struct {
 	Train    linear.TrainConfig
 	// TuneOffsets tunes per-class decision offsets on the dev split.
 	TuneOffsets bool
+	// CalibFolds > 1 adds out-of-fold logits of a CalibFolds-fold split of
+	// UIT-VSFC train to the dev logits when tuning the offsets and the
+	// temperature (only with the base corpora).
+	CalibFolds int
 	// Limit keeps only the first Limit training samples of each corpus
 	// (0 = all); used by tests.
 	Limit int
@@ -46,13 +51,14 @@ func DefaultOptions() Options {
 		AIVIVNWeight: 0.2,
 		CSVWeight:    1,
 		Features: linear.FeatureConfig{
-			Bits: 18, Words: 3, Stripped: 2, Neg: true,
+			Bits: 18, Words: 2, Stripped: 2, Neg: true, Length: true, Edges: true,
 		},
 		Train: linear.TrainConfig{
 			Classes: 3, Bits: 18, Epochs: 12, LR: 0.1, L2: 0, Seed: 20240601,
-			ClassWeight: []float64{1, 2, 1}, Average: true,
+			ClassWeight: []float64{1, 2, 1}, Average: true, Bag: 5,
 		},
 		TuneOffsets: true,
+		CalibFolds:  5,
 		Version:     "dev",
 	}
 }
@@ -85,7 +91,7 @@ func Featurize(cfg linear.FeatureConfig, samples []Sample, weight float64) []lin
 		for j, f := range feats {
 			b[j] = f.Bucket
 		}
-		out[i] = linear.Example{Buckets: b, Label: s.Label, Weight: float32(weight)}
+		out[i] = linear.Example{Buckets: b, Label: s.Label, Weight: float32(weight), Scale: float32(cfg.InputScale(len(b)))}
 	}
 	return out
 }
@@ -98,6 +104,7 @@ func Train(o Options) (*linear.Model, *Report, error) {
 	var train, dev []Sample
 	notes := map[string]string{}
 	var trainEx []linear.Example
+	nVSFC := 0 // trainEx[:nVSFC] are the UIT-VSFC training sentences
 	if o.Base {
 		var err error
 		train, err = LoadVSFC(o.DataDir, "train")
@@ -112,6 +119,7 @@ func Train(o Options) (*linear.Model, *Report, error) {
 			train = train[:o.Limit]
 		}
 		trainEx = append(trainEx, Featurize(o.Features, train, 1)...)
+		nVSFC = len(trainEx)
 		notes["uit-vsfc-train"] = fmt.Sprint(len(train))
 		if o.AIVIVNWeight > 0 {
 			at, _, err := LoadAIVIVN(o.DataDir)
@@ -152,26 +160,11 @@ func Train(o Options) (*linear.Model, *Report, error) {
 	}
 	o.logf("training on %d examples, %d buckets, %d epochs max\n", len(trainEx), 1<<o.Features.Bits, o.Train.Epochs)
 	devEx := Featurize(o.Features, dev, 1)
-	tr := linear.NewTrainer(trainEx, o.Train)
-	var best *linear.Weights
-	bestF1, bestEpoch := -1.0, 0
-	for ep := 1; ep <= o.Train.Epochs; ep++ {
-		tr.Epoch()
-		if len(devEx) == 0 {
-			bestEpoch = ep
-			continue
-		}
-		w := tr.Weights()
-		cm := evalWeights(w, devEx)
-		o.logf("epoch %2d: dev macro-F1 %.4f accuracy %.4f\n", ep, cm.MacroF1(), cm.Accuracy())
-		if cm.MacroF1() > bestF1 {
-			bestF1, bestEpoch, best = cm.MacroF1(), ep, w
-		}
-	}
-	if best == nil {
-		best = tr.Weights()
-	}
+	best, bestEpoch := trainBag(trainEx, devEx, o.Train, o.Train.Epochs, o.logf)
 	notes["best-epoch"] = fmt.Sprint(bestEpoch)
+	if o.Train.Bag > 1 {
+		notes["bagged-models"] = fmt.Sprint(o.Train.Bag)
+	}
 	h := linear.Header{
 		Name: "dvpulse-sentiment", Version: o.Version, Classes: Labels,
 		Features: o.Features, Train: o.Train, Notes: notes,
@@ -180,10 +173,21 @@ func Train(o Options) (*linear.Model, *Report, error) {
 	rep := &Report{BestEpoch: bestEpoch, TrainSize: len(trainEx), DevSize: len(devEx), Notes: notes}
 	if len(devEx) > 0 {
 		logits := rawLogits(m, devEx)
-		if o.TuneOffsets {
-			m.Offset = tuneOffsets(logits, devEx)
+		calEx := devEx
+		if o.Base && o.CalibFolds > 1 {
+			// Out-of-fold logits of UIT-VSFC train (models trained with
+			// the selected epoch count on the other folds) join the dev
+			// logits, so the offsets and the temperature are fitted on
+			// 531 neutral sentences instead of dev's 73.
+			oof, oofEx := crossFit(trainEx, nVSFC, o, h, bestEpoch)
+			logits = append(logits, oof...)
+			calEx = append(append([]linear.Example(nil), devEx...), oofEx...)
+			notes["calibration"] = fmt.Sprintf("dev + %d-fold out-of-fold UIT-VSFC train (%d sentences)", o.CalibFolds, len(calEx))
 		}
-		m.Temperature = fitTemperature(logits, devEx, m.Offset)
+		if o.TuneOffsets {
+			m.Offset = tuneOffsets(logits, calEx)
+		}
+		m.Temperature = fitTemperature(logits, calEx, m.Offset)
 		cm := EvalModel(m, dev)
 		rep.DevMacroF1, rep.DevAccuracy = cm.MacroF1(), cm.Accuracy()
 		o.logf("selected epoch %d; offsets %.2f; temperature %.2f; dev macro-F1 %.4f accuracy %.4f\n",
@@ -192,11 +196,86 @@ func Train(o Options) (*linear.Model, *Report, error) {
 	return m, rep, nil
 }
 
+// trainBag trains o.Bag models in lockstep (seeds Seed + k·BagStride) for
+// up to epochs epochs and returns the averaged weights of the epoch with
+// the best dev macro-F1 (the last epoch when devEx is empty).
+func trainBag(ex, devEx []linear.Example, cfg linear.TrainConfig, epochs int, logf func(string, ...any)) (*linear.Weights, int) {
+	bag := max(cfg.Bag, 1)
+	trs := make([]*linear.Trainer, bag)
+	for k := range trs {
+		c := cfg
+		c.Seed += uint64(k) * linear.BagStride
+		trs[k] = linear.NewTrainer(ex, c)
+	}
+	// epoch runs one epoch of every bagged model (two at a time; each
+	// model has its own seeded order, so the result does not depend on
+	// scheduling) and returns their averaged weights.
+	epoch := func() *linear.Weights {
+		ws := make([]*linear.Weights, bag)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 2)
+		for k, tr := range trs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				tr.Epoch()
+				ws[k] = tr.Weights()
+			}()
+		}
+		wg.Wait()
+		return linear.AverageWeights(ws)
+	}
+	var best *linear.Weights
+	bestF1, bestEpoch := -1.0, 0
+	for ep := 1; ep <= epochs; ep++ {
+		w := epoch()
+		if len(devEx) == 0 {
+			bestEpoch, best = ep, w
+			continue
+		}
+		cm := evalWeights(w, devEx)
+		logf("epoch %2d: dev macro-F1 %.4f accuracy %.4f\n", ep, cm.MacroF1(), cm.Accuracy())
+		if cm.MacroF1() > bestF1 {
+			bestF1, bestEpoch, best = cm.MacroF1(), ep, w
+		}
+	}
+	return best, bestEpoch
+}
+
+// crossFit splits ex[:nVSFC] into o.CalibFolds folds (sentence i in fold
+// i mod k), trains on the other folds plus ex[nVSFC:] for epochs epochs,
+// quantises like the final model and returns the raw logits of every
+// held-out sentence.
+func crossFit(ex []linear.Example, nVSFC int, o Options, h linear.Header, epochs int) ([][]float64, []linear.Example) {
+	var logits [][]float64
+	var held []linear.Example
+	k := o.CalibFolds
+	for f := 0; f < k; f++ {
+		var tr, te []linear.Example
+		for i := range ex {
+			if i < nVSFC && i%k == f {
+				te = append(te, ex[i])
+			} else {
+				tr = append(tr, ex[i])
+			}
+		}
+		w, _ := trainBag(tr, nil, o.Train, epochs, nil)
+		m := linear.Quantize(w, h)
+		logits = append(logits, rawLogits(m, te)...)
+		held = append(held, te...)
+		o.logf("calibration fold %d/%d: %d held-out sentences\n", f+1, k, len(te))
+	}
+	return logits, held
+}
+
 func evalWeights(w *linear.Weights, ex []linear.Example) *linear.Confusion {
 	cm := linear.NewConfusion(Labels)
 	scratch := make([]float64, w.Classes)
 	for _, e := range ex {
-		cm.Add(e.Label, w.Predict(e.Buckets, scratch))
+		w.LogitsScaled(e.Buckets, e.XScale(), scratch)
+		cm.Add(e.Label, linear.Argmax(scratch))
 	}
 	return cm
 }
