@@ -141,6 +141,10 @@ func runServices(ctx context.Context, which string, args []string, stderr io.Wri
 			} else if len(applied) > 0 {
 				log.Info("migrations applied", "migrations", strings.Join(applied, ", "))
 			}
+			if err := warehouse.SeedLocalities(ctx, conn, reg); err != nil {
+				log.Error("writing the locality registry to ClickHouse failed", "err", err)
+				return 1
+			}
 		}
 	}
 
@@ -212,9 +216,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	lf.register(fs)
 	chcfg := warehouse.DefaultConfig()
 	chcfg.RegisterFlags(fs)
+	province := fs.String("province", "42", "province whose locality registry is written to the localities table")
 	fs.Usage = config.Usage(fs, "dvpulse migrate [options]", `Applies every embedded ClickHouse migration that schema_migrations does not
-record yet, in order, creating the database when it is missing. Safe to run
-again at any time.`)
+record yet, in order, creating the database when it is missing, then writes
+the province's locality registry (both schemes and the crosswalk) to the
+localities table. Safe to run again at any time.`)
 	if err := config.Parse(fs, args, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -235,6 +241,15 @@ again at any time.`)
 	defer conn.Close()
 	applied, err := warehouse.Migrate(ctx, conn, log)
 	if err != nil {
+		fmt.Fprintln(stderr, "dvpulse migrate:", err)
+		return 1
+	}
+	reg, err := locality.Load(*province)
+	if err != nil {
+		fmt.Fprintln(stderr, "dvpulse migrate:", err)
+		return 2
+	}
+	if err := warehouse.SeedLocalities(ctx, conn, reg); err != nil {
 		fmt.Fprintln(stderr, "dvpulse migrate:", err)
 		return 1
 	}

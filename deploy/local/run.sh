@@ -45,29 +45,36 @@ done
 curl -fsS "http://$INGEST/-/ready" >/dev/null || die "ingest did not become ready in 30 s; see $LOG"
 
 log "sending $DEMO_EVENTS demo events (seed $DEMO_SEED)"
-"$BIN" demo --ingest-url "http://$INGEST" --events "$DEMO_EVENTS" --seed "$DEMO_SEED" --days 180
+demo_out=$("$BIN" demo --ingest-url "http://$INGEST" --events "$DEMO_EVENTS" --seed "$DEMO_SEED" --days 180)
+echo "$demo_out"
+sent=$(sed -n 's/^demo: \([0-9]*\) events accepted.*/\1/p' <<<"$demo_out")
+db=${DVPULSE_CLICKHOUSE_DATABASE:-dvpulse}
+chq() { clickhouse-client --port "$CH_TCP_PORT" -q "$1"; }
 
+log "waiting for the projector to write the demo events"
+rows=0
+for _ in $(seq 1 240); do
+  rows=$(chq "SELECT count() FROM $db.events WHERE source_record_id LIKE 'DEMO-$DEMO_SEED-%'" 2>/dev/null || echo 0)
+  [ "${rows:-0}" -ge "${sent:-0}" ] && break
+  sleep 0.5
+done
 from=$(TZ=Asia/Ho_Chi_Minh date -d '-200 days' +%F)
 to=$(TZ=Asia/Ho_Chi_Minh date +%F)
 api="http://$DASH/api/v1/feedback/volume?from=$from&to=$to&granularity=month"
-log "waiting for the projector to write the demo events"
-total=0
-for _ in $(seq 1 120); do
-  total=$(curl -fsS "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
-  [ "${total:-0}" -ge "$DEMO_EVENTS" ] && break
-  sleep 0.5
-done
-rows=$(clickhouse-client --port "$CH_TCP_PORT" -q "SELECT count() FROM ${DVPULSE_CLICKHOUSE_DATABASE:-dvpulse}.events WHERE event_type = 'feedback.received'")
+total=$(curl -fsS "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
+feedback_rows=$(chq "SELECT count() FROM $db.events WHERE event_type = 'feedback.received' AND toDate(occurred_at) BETWEEN '$from' AND '$to'")
 cat <<MSG
 
   dvpulse is running.
     Dashboard:      http://$DASH/
     Ingest API:     http://$INGEST/v1/events
-    Feedback total: ${total:-0} (dashboard API, $from..$to); rows in ClickHouse: $rows
+    Demo events:    $sent sent, $rows in ClickHouse
+    Feedback:       ${total:-0} received $from..$to by the dashboard API; $feedback_rows rows in ClickHouse
     Check it:       curl '$api'
-                    clickhouse-client -q 'SELECT count() FROM ${DVPULSE_CLICKHOUSE_DATABASE:-dvpulse}.events'
+                    clickhouse-client -q "SELECT count() FROM $db.events WHERE event_type = 'feedback.received'"
     Logs:           $LOG
     Stop:           deploy/local/down.sh
 
 MSG
-[ "${total:-0}" -ge "$DEMO_EVENTS" ] || die "the dashboard shows ${total:-0} of $DEMO_EVENTS demo events; see $LOG"
+[ "${rows:-0}" -ge "${sent:-1}" ] || die "ClickHouse holds ${rows:-0} of the $sent demo events; see $LOG"
+[ "${total:-0}" = "$feedback_rows" ] || die "the dashboard API shows ${total:-0} feedback, ClickHouse $feedback_rows; see $LOG"
