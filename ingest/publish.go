@@ -29,16 +29,62 @@ type KafkaPublisher struct {
 	totals writerTotals
 }
 
-// NewKafkaPublisher builds a writer for topic on brokers.
+// NewKafkaPublisher builds a writer for topic on brokers, uncompressed.
 func NewKafkaPublisher(brokers []string, topic string, batchTimeout time.Duration) *KafkaPublisher {
+	return NewKafkaPublisherWith(brokers, topic, PublisherOptions{BatchTimeout: batchTimeout})
+}
+
+// PublisherOptions tune the Kafka writer. Zero fields take the defaults.
+type PublisherOptions struct {
+	// BatchTimeout is how long the writer waits to fill a batch. Default 2 ms.
+	BatchTimeout time.Duration
+	// BatchSize is the most messages per partition batch. Default 2,000.
+	BatchSize int
+	// BatchBytes is the largest batch request in bytes. Default 4 MiB.
+	BatchBytes int64
+	// Compression names the codec: none (default), gzip, snappy, lz4, zstd.
+	Compression string
+}
+
+// compressionCodec maps a Config.Compression name to kafka-go's codec.
+func compressionCodec(name string) (kafka.Compression, error) {
+	switch name {
+	case "", "none":
+		return 0, nil
+	case "gzip":
+		return kafka.Gzip, nil
+	case "snappy":
+		return kafka.Snappy, nil
+	case "lz4":
+		return kafka.Lz4, nil
+	case "zstd":
+		return kafka.Zstd, nil
+	}
+	return 0, fmt.Errorf("%q is not none, gzip, snappy, lz4 or zstd", name)
+}
+
+// NewKafkaPublisherWith builds a writer for topic on brokers with opts. An
+// unknown compression name falls back to none (Config.Validate rejects it).
+func NewKafkaPublisherWith(brokers []string, topic string, opts PublisherOptions) *KafkaPublisher {
+	if opts.BatchTimeout <= 0 {
+		opts.BatchTimeout = 2 * time.Millisecond
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 2000
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 4 << 20
+	}
+	codec, _ := compressionCodec(opts.Compression)
 	return &KafkaPublisher{w: &kafka.Writer{
 		Addr:                   kafka.TCP(brokers...),
 		Topic:                  topic,
 		Balancer:               &kafka.Hash{},
 		RequiredAcks:           kafka.RequireAll,
-		BatchTimeout:           batchTimeout,
-		BatchSize:              2000,
-		BatchBytes:             1 << 20,
+		BatchTimeout:           opts.BatchTimeout,
+		BatchSize:              opts.BatchSize,
+		BatchBytes:             opts.BatchBytes,
+		Compression:            codec,
 		MaxAttempts:            3,
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        500 * time.Millisecond,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,25 +23,52 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, dec *event.Decoder, 
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("ingest config: %w", err)
 	}
-	pub := NewKafkaPublisher(cfg.BrokerList(), cfg.Topic, cfg.BatchTimeout)
-	srv := NewServer(cfg, log, dec, pub, reg, health)
+	keys, err := NewKeyStore(cfg.KeysFile, cfg.Auth)
+	switch {
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("ingest keys file: %w", err)
+	case cfg.Auth == AuthRequired && !keys.Enforced():
+		return fmt.Errorf("ingest keys file: --ingest-auth=required but %s cannot be read", cfg.KeysFile)
+	}
+	logAuth(log, cfg, keys)
+	opts := PublisherOptions{BatchTimeout: cfg.BatchTimeout, Compression: cfg.Compression}
+	pub := NewKafkaPublisherWith(cfg.BrokerList(), cfg.Topic, opts)
+	dlq := NewKafkaPublisherWith(cfg.BrokerList(), cfg.DeadLetterTopic, PublisherOptions{BatchTimeout: cfg.BatchTimeout})
+	srv := NewServer(cfg, log, dec, pub, reg, health, WithKeyStore(keys), WithDeadLetterPublisher(dlq))
 	reg.MustRegister(newWriterCollector(pub))
 
 	ln, err := svc.Listen(cfg.HTTPAddr, "ingest API", "ingest-addr")
 	if err != nil {
 		_ = pub.Close()
+		_ = dlq.Close()
 		return err
 	}
 	go waitForTopic(ctx, log, cfg, health)
-	log.Info("ingest listening", "addr", "http://"+ln.Addr().String(), "topic", cfg.Topic, "brokers", cfg.Brokers)
+	log.Info("ingest listening", "addr", "http://"+ln.Addr().String(), "topic", cfg.Topic, "deadletter_topic", cfg.DeadLetterTopic,
+		"brokers", cfg.Brokers, "dedup_window", cfg.DedupWindow, "dedup_max_ids", cfg.DedupMaxIDs)
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := svc.Serve(ctx, log, httpSrv, ln, 15*time.Second)
 	health.SetNotReady("shutting down")
-	log.Info("ingest flushing the Kafka writer")
+	log.Info("ingest flushing the Kafka writers")
 	if err := pub.Close(); err != nil {
 		serveErr = errors.Join(serveErr, fmt.Errorf("close kafka writer: %w", err))
 	}
+	if err := dlq.Close(); err != nil {
+		serveErr = errors.Join(serveErr, fmt.Errorf("close dead-letter writer: %w", err))
+	}
 	return serveErr
+}
+
+// logAuth says loudly whether write keys are enforced.
+func logAuth(log *slog.Logger, cfg Config, keys *KeyStore) {
+	switch {
+	case cfg.Auth == AuthOff:
+		log.Warn("INGEST AUTH IS OFF (--ingest-auth=off): anyone who reaches the API can write events")
+	case keys.Enforced():
+		log.Info("ingest auth ENFORCED: every request needs Authorization: Bearer <write key>", "keys_file", cfg.KeysFile, "keys", len(keys.Names()))
+	default:
+		log.Warn("INGEST AUTH IS OFF: the keys file lists no key, so anyone who reaches the API can write events; create one with `dvpulse keys create` to enforce keys (checked every second)", "keys_file", cfg.KeysFile)
+	}
 }
 
 // waitForTopic marks the service ready once the topic's metadata answers.
@@ -52,6 +80,9 @@ func waitForTopic(ctx context.Context, log *slog.Logger, cfg Config, health *svc
 		if err == nil {
 			health.SetReady()
 			log.Info("ingest ready", "topic", cfg.Topic)
+			if err := CheckTopic(ctx, cfg.BrokerList(), cfg.DeadLetterTopic); err != nil {
+				log.Error("dead-letter topic missing: rejected events will only be logged and listed in memory (create it; deploy/local/up.sh does)", "topic", cfg.DeadLetterTopic, "err", err)
+			}
 			return
 		}
 		if !warned {

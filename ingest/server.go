@@ -2,15 +2,20 @@ package ingest
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +34,8 @@ type Result struct {
 	Errors  []event.FieldError `json:"errors,omitempty"`
 }
 
-// Response is the body of every answer to POST /v1/events.
+// Response is the body of every answer to POST /v1/events and
+// POST /v1/events/ndjson.
 type Response struct {
 	Accepted    int           `json:"accepted"`
 	Rejected    int           `json:"rejected"`
@@ -53,61 +59,87 @@ const (
 	StatusUnavailable = "unavailable"
 )
 
-type metrics struct {
-	events       *prometheus.CounterVec
-	batchSize    prometheus.Histogram
-	kafkaLatency prometheus.Histogram
-	kafkaErrors  prometheus.Counter
-}
+// Option changes how NewServer builds a Server.
+type Option func(*Server)
 
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "dvpulse_ingest_events_total",
-			Help: "Events received by ingest, by type and outcome (accepted, rejected, unavailable).",
-		}, []string{"event_type", "outcome"}),
-		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "dvpulse_ingest_request_events",
-			Help:    "Events per ingest request.",
-			Buckets: prometheus.ExponentialBuckets(1, 4, 8),
-		}),
-		kafkaLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "dvpulse_ingest_kafka_write_seconds",
-			Help:    "Time from handing a request's events to the Kafka writer to their acknowledgement.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
-		}),
-		kafkaErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "dvpulse_ingest_kafka_write_errors_total",
-			Help: "Kafka writes that failed (the request answered 503).",
-		}),
-	}
-	reg.MustRegister(m.events, m.batchSize, m.kafkaLatency, m.kafkaErrors)
-	return m
-}
+// WithDeadLetterPublisher sets the publisher of the dead-letter topic.
+// Without it rejected events are only logged and listed in memory.
+func WithDeadLetterPublisher(p Publisher) Option { return func(s *Server) { s.dlq = p } }
 
-// Server is the ingest HTTP service.
+// WithKeyStore sets the write keys; by default NewServer loads
+// Config.KeysFile in Config.Auth mode.
+func WithKeyStore(ks *KeyStore) Option { return func(s *Server) { s.keys = ks } }
+
+// WithDedup sets the event_id memory; by default NewServer builds one from
+// Config.DedupWindow and Config.DedupMaxIDs. Servers sharing one Dedup
+// deduplicate across each other.
+func WithDedup(d *Dedup) Option { return func(s *Server) { s.dedup, s.dedupSet = d, true } }
+
+// withClock sets the clock (tests).
+func withClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// Server is the ingest HTTP service. Its handlers are safe for concurrent use.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	dec     *event.Decoder
-	pub     Publisher
-	m       *metrics
-	health  *svc.Health
-	httpm   *svc.HTTPMetrics
-	now     func() time.Time
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	dec      *event.Decoder
+	pub      Publisher
+	dlq      Publisher
+	keys     *KeyStore
+	limiter  rateLimiter
+	dedup    *Dedup
+	dedupSet bool
+	dead     *deadLetterIndex
+	m        *metrics
+	health   *svc.Health
+	httpm    *svc.HTTPMetrics
+	now      func() time.Time
+	handler  http.Handler
+	sources  map[string]bool // known source systems (metric labels)
+	types    map[string]bool // known event types (metric labels)
 }
 
 // NewServer builds the service around pub. reg receives its metrics and
 // health tracks readiness.
-func NewServer(cfg Config, log *slog.Logger, dec *event.Decoder, pub Publisher, reg prometheus.Registerer, health *svc.Health) *Server {
-	s := &Server{cfg: cfg, log: log, dec: dec, pub: pub, m: newMetrics(reg), health: health,
-		httpm: svc.NewHTTPMetrics(reg, "ingest"), now: time.Now}
+func NewServer(cfg Config, log *slog.Logger, dec *event.Decoder, pub Publisher, reg prometheus.Registerer, health *svc.Health, opts ...Option) *Server {
+	s := &Server{cfg: cfg, log: log, dec: dec, pub: pub, health: health, now: time.Now,
+		httpm: svc.NewHTTPMetrics(reg, "ingest"), dead: newDeadLetterIndex(cfg.DeadLetterKeep, 64)}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.keys == nil {
+		ks, err := NewKeyStore(cfg.KeysFile, cfg.Auth)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			log.Error("ingest keys file unreadable: every request gets 401 until it is fixed", "file", cfg.KeysFile, "err", err)
+		}
+		s.keys = ks
+	}
+	if !s.dedupSet {
+		s.dedup = NewDedup(cfg.DedupWindow, cfg.DedupMaxIDs, s.now)
+	}
+	s.sources = map[string]bool{"demo": true, "test": true, unknownSource: true}
+	for _, c := range event.Channels.Codes() {
+		s.sources[c] = true
+	}
+	s.types = map[string]bool{}
+	for _, t := range event.Types() {
+		s.types[t] = true
+	}
+	s.m = newMetrics(reg, s.dedup)
+
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery(), s.httpm.Middleware())
 	health.GinHealth(r)
-	r.POST("/v1/events", s.postEvents)
+	r.POST("/v1/events", s.handle(s.postEvents))
+	r.POST("/v1/events/ndjson", s.handle(s.postNDJSON))
+	r.GET("/v1/deadletters", s.handle(s.getDeadLetters))
+	r.GET("/v1/openapi.json", s.getOpenAPI)
+	r.GET("/v1/schemas", s.getSchemas)
+	r.GET("/v1/schemas/:type/:version", s.handle(s.getSchema))
+	r.NoRoute(s.handle(func(c *gin.Context) error {
+		return &apiError{status: http.StatusNotFound, code: "not_found", msg: "no such endpoint; see GET /v1/openapi.json"}
+	}))
 	s.handler = r
 	return s
 }
@@ -115,149 +147,493 @@ func NewServer(cfg Config, log *slog.Logger, dec *event.Decoder, pub Publisher, 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) fail(c *gin.Context, status int, code, msg string, index *int, field string) {
-	c.JSON(status, Response{Error: &RequestError{Code: code, Message: msg, Index: index, Field: field}})
+// apiError is what a handler returns to answer with an error status. It is
+// turned into a response in one place, Server.writeError.
+type apiError struct {
+	status     int
+	code, msg  string
+	index      *int
+	field      string
+	retryAfter time.Duration
+	resp       *Response // partial results to send with the error, if any
+	err        error
 }
 
-func (s *Server) postEvents(c *gin.Context) {
+func (e *apiError) Error() string { return e.code + ": " + e.msg }
+func (e *apiError) Unwrap() error { return e.err }
+
+// handle adapts an error-returning handler.
+func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.writeError(c, err)
+		}
+	}
+}
+
+// writeError maps a handler's error to its HTTP answer: an *apiError gives
+// its own status and code, anything else is a logged 500.
+func (s *Server) writeError(c *gin.Context, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.log.Error("ingest request failed", "path", c.Request.URL.Path, "err", err)
+		ae = &apiError{status: http.StatusInternalServerError, code: "internal", msg: "internal error; see the ingest log"}
+	}
+	if ae.retryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(ae.retryAfter.Seconds()))))
+	}
+	if ae.status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="dvpulse-ingest"`)
+	}
+	var resp Response
+	if ae.resp != nil {
+		resp = *ae.resp
+	}
+	resp.Error = &RequestError{Code: ae.code, Message: ae.msg, Index: ae.index, Field: ae.field}
+	c.JSON(ae.status, resp)
+}
+
+var errNotReady = &apiError{status: http.StatusServiceUnavailable, code: "not_ready",
+	msg: "ingest is starting or shutting down; retry shortly", retryAfter: 5 * time.Second}
+
+// admit authenticates and rate-limits a request. It returns the caller's
+// key, nil when keys are not enforced.
+func (s *Server) admit(c *gin.Context) (*WriteKey, error) {
+	var key *WriteKey
+	if s.keys.Enforced() {
+		h := c.GetHeader("Authorization")
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			s.m.authFailures.WithLabelValues("missing_token").Inc()
+			return nil, &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				msg: "this ingest requires a write key: send Authorization: Bearer <token> (ask the operator for a key: dvpulse keys create)"}
+		}
+		if key = s.keys.Lookup(strings.TrimSpace(token)); key == nil {
+			s.m.authFailures.WithLabelValues("invalid_token").Inc()
+			return nil, &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				msg: "unknown or revoked write key"}
+		}
+		if ok, wait := s.limiter.allow(key, s.now()); !ok {
+			s.m.rateLimited.WithLabelValues(key.Name).Inc()
+			return nil, &apiError{status: http.StatusTooManyRequests, code: "rate_limited", retryAfter: max(wait, time.Second),
+				msg: fmt.Sprintf("key %s is limited to %g requests/s (burst %d); retry after the Retry-After seconds", key.Name, key.Rate, key.Burst)}
+		}
+	}
+	return key, nil
+}
+
+func (s *Server) postEvents(c *gin.Context) error {
+	key, err := s.admit(c)
+	if err != nil {
+		return err
+	}
 	if !s.health.Ready() {
-		c.Header("Retry-After", "5")
-		s.fail(c, http.StatusServiceUnavailable, "not_ready", "ingest is starting or shutting down; retry shortly", nil, "")
-		return
+		return errNotReady
 	}
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || (mt != "application/json" && mt != "text/json") {
-		s.fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			fmt.Sprintf("Content-Type %q is not accepted; send application/json (one event object or an array of events)", c.GetHeader("Content-Type")), nil, "")
-		return
+		return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+			msg: fmt.Sprintf("Content-Type %q is not accepted; send application/json (one event object or an array of events), or NDJSON to /v1/events/ndjson", c.GetHeader("Content-Type"))}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+	body, err := s.readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(c, http.StatusRequestEntityTooLarge, "body_too_large",
-				fmt.Sprintf("request body is over the %d-byte limit; split it into smaller batches", s.cfg.MaxBodyBytes), nil, "")
-			return
-		}
-		s.fail(c, http.StatusBadRequest, "read_error", "could not read the request body: "+err.Error(), nil, "")
-		return
+		return err
 	}
 	raws, rerr := splitEvents(body)
 	if rerr != nil {
-		s.fail(c, http.StatusBadRequest, "malformed_json", rerr.msg, rerr.index, "")
-		return
+		return &apiError{status: http.StatusBadRequest, code: "malformed_json", msg: rerr.msg, index: rerr.index}
 	}
 	if len(raws) > s.cfg.MaxBatch {
-		s.fail(c, http.StatusRequestEntityTooLarge, "batch_too_large",
-			fmt.Sprintf("%d events in one request; at most %d", len(raws), s.cfg.MaxBatch), nil, "")
-		return
+		return &apiError{status: http.StatusRequestEntityTooLarge, code: "batch_too_large",
+			msg: fmt.Sprintf("%d events in one request; at most %d", len(raws), s.cfg.MaxBatch)}
 	}
-	s.m.batchSize.Observe(float64(len(raws)))
-	resp, status := s.process(c.Request.Context(), raws)
+	s.m.batchSize.WithLabelValues("events").Observe(float64(len(raws)))
+	items := make([]item, len(raws))
+	for i, raw := range raws {
+		items[i] = item{index: i, raw: raw}
+	}
+	b := s.newBatch(key, len(items))
+	s.processChunk(c.Request.Context(), b, items)
+	s.answer(c, b)
+	return nil
+}
+
+// readBody reads a POST /v1/events body, gunzipping it when
+// Content-Encoding is gzip, within MaxBodyBytes.
+func (s *Server) readBody(c *gin.Context) ([]byte, error) {
+	limit := s.cfg.MaxBodyBytes
+	tooLarge := &apiError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
+		msg: fmt.Sprintf("request body is over the %d-byte limit; split it into smaller batches, or stream NDJSON to /v1/events/ndjson", limit)}
+	var r io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	gz, err := contentEncoding(c)
+	if err != nil {
+		return nil, err
+	}
+	if gz {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, badGzip(err)
+		}
+		defer zr.Close()
+		r = io.LimitReader(zr, limit+1)
+	}
+	body, err := io.ReadAll(r)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, tooLarge
+	case err != nil && gz:
+		return nil, badGzip(err)
+	case err != nil:
+		return nil, &apiError{status: http.StatusBadRequest, code: "read_error", msg: "could not read the request body: " + err.Error(), err: err}
+	case int64(len(body)) > limit:
+		return nil, tooLarge
+	}
+	return body, nil
+}
+
+func contentEncoding(c *gin.Context) (gzip bool, err error) {
+	switch ce := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); ce {
+	case "", "identity":
+		return false, nil
+	case "gzip", "x-gzip":
+		return true, nil
+	default:
+		return false, &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_encoding",
+			msg: fmt.Sprintf("Content-Encoding %q is not accepted; send identity or gzip", ce)}
+	}
+}
+
+func badGzip(err error) error {
+	return &apiError{status: http.StatusBadRequest, code: "bad_gzip", msg: "the gzip body is corrupt: " + err.Error(), err: err}
+}
+
+// answer writes the response of a processed request: 200 all accepted,
+// 207 some accepted, 422 none accepted, 503 (with Retry-After) when Kafka
+// did not acknowledge some valid event.
+func (s *Server) answer(c *gin.Context, b *batch) {
+	status := statusOf(&b.resp)
 	if status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "5")
 	}
-	c.JSON(status, resp)
+	c.JSON(status, &b.resp)
 }
 
-// process validates and publishes raws, and returns the response and its
-// HTTP status: 200 all accepted, 207 some accepted, 422 none valid, 503
-// Kafka did not acknowledge.
-func (s *Server) process(ctx context.Context, raws []json.RawMessage) (Response, int) {
-	resp := Response{Results: make([]Result, len(raws))}
-	msgs := make([]kafka.Message, 0, len(raws))
-	msgIdx := make([]int, 0, len(raws))
-	types := make([]string, len(raws))
-	now := s.now()
-	for i, raw := range raws {
-		r := &resp.Results[i]
-		r.Index = i
-		ev, errs := s.dec.Decode(raw)
+func statusOf(r *Response) int {
+	switch {
+	case r.Unavailable > 0:
+		return http.StatusServiceUnavailable
+	case r.Rejected == 0:
+		return http.StatusOK
+	case r.Accepted > 0:
+		return http.StatusMultiStatus
+	default:
+		return http.StatusUnprocessableEntity
+	}
+}
+
+// item is one event of a request: its raw bytes, its index (array
+// position or NDJSON line number), and errors found before decoding.
+type item struct {
+	index int
+	raw   []byte
+	errs  []event.FieldError
+}
+
+// batch is the state of one request across its chunks.
+type batch struct {
+	key  *WriteKey
+	now  time.Time
+	resp Response
+	// kafkaFailed is set after a failed write: later chunks of the same
+	// request are answered unavailable without trying Kafka again.
+	kafkaFailed bool
+}
+
+func (s *Server) newBatch(key *WriteKey, n int) *batch {
+	return &batch{key: key, now: s.now(), resp: Response{Results: make([]Result, 0, n)}}
+}
+
+// toPublish is a valid event waiting for Kafka.
+type toPublish struct {
+	pos int // position in the chunk
+	id  idKey
+	msg kafka.Message
+}
+
+// processChunk validates items, answers duplicates of acknowledged
+// event_ids from memory, publishes the rest to Kafka, sends the rejected
+// ones to the dead-letter topic, and appends one Result per item to b.
+func (s *Server) processChunk(ctx context.Context, b *batch, items []item) {
+	start := len(b.resp.Results)
+	b.resp.Results = append(b.resp.Results, make([]Result, len(items))...)
+	res := b.resp.Results[start:]
+	types := make([]string, len(items))
+	sources := make([]string, len(items))
+	var pubs []toPublish
+	var rejected []int
+	var firstOf map[idKey]int
+	var dupOf map[int]int
+	for i := range items {
+		it := &items[i]
+		r := &res[i]
+		r.Index = it.index
+		errs := it.errs
+		var ev *event.Event
+		if errs == nil {
+			var verrs event.Errors
+			ev, verrs = s.dec.Decode(it.raw)
+			errs = verrs
+		}
+		if errs == nil && b.key != nil {
+			errs = b.key.Check(ev)
+		}
 		if errs != nil {
-			r.Status = StatusRejected
-			r.Errors = errs
-			r.EventID = peekEventID(raw)
-			types[i] = "invalid"
+			r.Status, r.Errors = StatusRejected, errs
+			rejected = append(rejected, i)
 			continue
 		}
 		r.EventID = ev.EventID
-		types[i] = ev.EventType
-		ev.SetReceived(now)
-		val, err := event.Marshal(ev)
-		if err != nil {
-			r.Status = StatusRejected
-			r.Errors = []event.FieldError{{Reason: "cannot encode: " + err.Error()}}
+		types[i], sources[i] = ev.EventType, ev.Source.System
+		id := keyOf(ev.EventID)
+		if j, ok := firstOf[id]; ok {
+			if dupOf == nil {
+				dupOf = map[int]int{}
+			}
+			dupOf[i] = j
 			continue
 		}
-		msgs = append(msgs, kafka.Message{
+		if firstOf == nil {
+			firstOf = make(map[idKey]int, len(items))
+		}
+		firstOf[id] = i
+		ev.SetReceived(b.now)
+		val, err := event.Marshal(ev)
+		if err != nil {
+			r.Status, r.Errors = StatusRejected, []event.FieldError{{Reason: "cannot encode: " + err.Error()}}
+			rejected = append(rejected, i)
+			continue
+		}
+		pubs = append(pubs, toPublish{pos: i, id: id, msg: kafka.Message{
 			Key:   []byte(ev.AggregateID()),
 			Value: val,
-			Time:  now,
+			Time:  b.now,
 			Headers: []kafka.Header{
 				{Key: "event_type", Value: []byte(ev.EventType)},
 				{Key: "schema_version", Value: []byte(strconv.Itoa(ev.SchemaVersion))},
 			},
-		})
-		msgIdx = append(msgIdx, i)
+		}})
 	}
-	var failed []bool
-	if len(msgs) > 0 {
-		wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-		start := time.Now()
-		err := s.pub.Publish(wctx, msgs)
-		cancel()
-		s.m.kafkaLatency.Observe(time.Since(start).Seconds())
-		if err != nil {
-			s.m.kafkaErrors.Inc()
-			s.log.Warn("kafka write failed; answering 503", "events", len(msgs), "err", err)
-			failed = failedIndexes(err, len(msgs))
+
+	var dlqDone sync.WaitGroup
+	if len(rejected) > 0 {
+		msgs := make([]kafka.Message, len(rejected))
+		for j, i := range rejected {
+			p := peek(items[i].raw)
+			types[i], sources[i] = p.eventType, p.source
+			if res[i].EventID == "" {
+				res[i].EventID = p.eventID
+			}
+			d := DeadLetter{Index: items[i].index, EventID: p.eventID, EventType: p.eventType, Source: p.source,
+				Reason: reasonCode(res[i].Errors), Errors: res[i].Errors, ReceivedAt: b.now}
+			if d.Source == "" {
+				d.Source = unknownSource
+			}
+			if b.key != nil {
+				d.Key = b.key.Name
+			}
+			msgs[j] = deadLetterMessage(&d, items[i].raw)
+			s.dead.add(d, items[i].raw)
+		}
+		if s.dlq != nil {
+			dlqDone.Add(1)
+			go func() {
+				defer dlqDone.Done()
+				s.writeDeadLetters(msgs)
+			}()
 		}
 	}
-	for j, i := range msgIdx {
-		if failed != nil && failed[j] {
-			resp.Results[i].Status = StatusUnavailable
-			resp.Results[i].Errors = []event.FieldError{{Reason: "Kafka did not acknowledge the event; retry the request with the same event_id"}}
-		} else {
-			resp.Results[i].Status = StatusAccepted
-		}
+
+	s.publishAll(ctx, b, res, pubs)
+	for i, j := range dupOf {
+		res[i].Status, res[i].Errors = res[j].Status, res[j].Errors
 	}
-	for i := range resp.Results {
-		switch resp.Results[i].Status {
+	cnt := counts{}
+	for i := range res {
+		k := countKey{eventType: s.typeLabel(types[i]), source: s.sourceLabel(sources[i]), outcome: res[i].Status, reason: "none"}
+		switch res[i].Status {
 		case StatusAccepted:
-			resp.Accepted++
+			b.resp.Accepted++
 		case StatusRejected:
-			resp.Rejected++
+			b.resp.Rejected++
+			k.reason = reasonCode(res[i].Errors)
 		case StatusUnavailable:
-			resp.Unavailable++
+			b.resp.Unavailable++
+			k.reason = "kafka_unavailable"
 		}
-		s.m.events.WithLabelValues(types[i], resp.Results[i].Status).Inc()
+		cnt[k]++
 	}
-	switch {
-	case resp.Unavailable > 0:
-		return resp, http.StatusServiceUnavailable
-	case resp.Rejected == 0:
-		return resp, http.StatusOK
-	case resp.Accepted > 0:
-		return resp, http.StatusMultiStatus
-	default:
-		return resp, http.StatusUnprocessableEntity
+	s.m.flush(cnt)
+	dlqDone.Wait()
+}
+
+var errUnavailable = []event.FieldError{{Reason: "Kafka did not acknowledge the event; retry the request with the same event_id"}}
+
+// publishAll publishes pubs, skipping ids already acknowledged and waiting
+// for ids another request is publishing (then taking them over if that
+// write failed). Claims are taken without waiting and released after each
+// write, so two requests never wait on each other.
+func (s *Server) publishAll(ctx context.Context, b *batch, res []Result, pubs []toPublish) {
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
+	for len(pubs) > 0 {
+		var mine, theirs []toPublish
+		var chans []<-chan struct{}
+		for _, p := range pubs {
+			if b.kafkaFailed {
+				res[p.pos].Status, res[p.pos].Errors = StatusUnavailable, errUnavailable
+				continue
+			}
+			switch st, ch := s.dedup.claim(p.id); st {
+			case seen:
+				s.m.dedupHits.Inc()
+				res[p.pos].Status = StatusAccepted
+			case claimed:
+				mine = append(mine, p)
+			case busy:
+				theirs = append(theirs, p)
+				chans = append(chans, ch)
+			}
+		}
+		if len(mine) > 0 {
+			msgs := make([]kafka.Message, len(mine))
+			for j := range mine {
+				msgs[j] = mine[j].msg
+			}
+			failed := s.publish(ctx, msgs)
+			for j, p := range mine {
+				ok := failed == nil || !failed[j]
+				s.dedup.release(p.id, ok)
+				if ok {
+					res[p.pos].Status = StatusAccepted
+				} else {
+					res[p.pos].Status, res[p.pos].Errors = StatusUnavailable, errUnavailable
+					b.kafkaFailed = true
+				}
+			}
+		}
+		pubs = pubs[:0]
+		for j, p := range theirs {
+			if err := wait(wctx, chans[j]); err != nil {
+				res[p.pos].Status, res[p.pos].Errors = StatusUnavailable, errUnavailable
+				continue
+			}
+			pubs = append(pubs, p)
+		}
 	}
 }
 
-// peekEventID extracts event_id from an invalid event, if it has one, so
-// the sender can match the result.
-func peekEventID(raw []byte) string {
-	var v struct {
-		EventID any `json:"event_id"`
+// publish writes msgs and returns which failed (nil: all acknowledged).
+// The write runs to its own timeout even if the client goes away, so that
+// an acknowledged event is always remembered by the dedup table.
+func (s *Server) publish(ctx context.Context, msgs []kafka.Message) []bool {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
+	defer cancel()
+	start := time.Now()
+	err := s.pub.Publish(wctx, msgs)
+	s.m.kafkaLatency.Observe(time.Since(start).Seconds())
+	if err == nil {
+		return nil
 	}
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
+	s.m.kafkaErrors.Inc()
+	s.log.Warn("kafka write failed; answering 503", "events", len(msgs), "err", err)
+	return failedIndexes(err, len(msgs))
+}
+
+// writeDeadLetters publishes rejected events to the dead-letter topic. A
+// failure is logged and counted; it never changes the answer, since the
+// events were rejected anyway.
+func (s *Server) writeDeadLetters(msgs []kafka.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DeadLetterTimeout)
+	defer cancel()
+	if err := s.dlq.Publish(ctx, msgs); err != nil {
+		failed := failedIndexes(err, len(msgs))
+		n := 0
+		for _, f := range failed {
+			if f {
+				n++
+			}
+		}
+		s.m.dlqWrites.WithLabelValues("error").Add(float64(n))
+		s.m.dlqWrites.WithLabelValues("ok").Add(float64(len(msgs) - n))
+		s.log.Error("dead-letter write failed; the rejected events are only in this log and GET /v1/deadletters", "events", n, "topic", s.cfg.DeadLetterTopic, "err", err)
+		return
 	}
-	s, _ := v.EventID.(string)
-	if len(s) > 64 {
-		return ""
+	s.m.dlqWrites.WithLabelValues("ok").Add(float64(len(msgs)))
+}
+
+func (s *Server) typeLabel(t string) string {
+	if s.types[t] {
+		return t
 	}
-	return s
+	return "other"
+}
+
+func (s *Server) sourceLabel(src string) string {
+	if src == "" {
+		return unknownSource
+	}
+	if s.sources[src] {
+		return src
+	}
+	for _, n := range s.keys.Names() {
+		if n == src {
+			return src
+		}
+	}
+	return "other"
+}
+
+func (s *Server) getDeadLetters(c *gin.Context) error {
+	if _, err := s.admit(c); err != nil {
+		return err
+	}
+	limit := 50
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return &apiError{status: http.StatusBadRequest, code: "bad_parameter", field: "limit",
+				msg: fmt.Sprintf("limit %q: give a whole number from 1 to 1000", v)}
+		}
+		limit = n
+	}
+	src := c.Query("source")
+	list := s.dead.list(src, limit)
+	if list == nil {
+		list = []DeadLetter{}
+	}
+	c.JSON(http.StatusOK, gin.H{"source": src, "dead_letters": list})
+	return nil
+}
+
+func (s *Server) getSchemas(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"schemas": event.Schemas()})
+}
+
+func (s *Server) getSchema(c *gin.Context) error {
+	t, v := c.Param("type"), c.Param("version")
+	n, err := strconv.Atoi(v)
+	var sch json.RawMessage
+	ok := false
+	if err == nil {
+		sch, ok = event.Schema(t, n)
+	}
+	if !ok {
+		return &apiError{status: http.StatusNotFound, code: "unknown_schema",
+			msg: fmt.Sprintf("no schema for event type %q version %q; GET /v1/schemas lists them", t, v)}
+	}
+	c.Data(http.StatusOK, "application/schema+json", sch)
+	return nil
 }
 
 type splitError struct {

@@ -69,7 +69,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	if fs.Lookup("province") == nil {
 		fs.StringVar(&c.Province, "province", c.Province, "province code whose locality registry is used (Hà Tĩnh is 42)")
 	}
-	fs.StringVar(&c.DeadLetterTopic, "kafka-deadletter-topic", c.DeadLetterTopic, "Kafka topic for messages that cannot be projected")
+	if fs.Lookup("kafka-deadletter-topic") == nil {
+		fs.StringVar(&c.DeadLetterTopic, "kafka-deadletter-topic", c.DeadLetterTopic, "Kafka topic for messages that cannot be projected")
+	}
 	fs.StringVar(&c.Group, "projector-group", c.Group, "Kafka consumer group of the projectors")
 	fs.IntVar(&c.FlushRows, "projector-flush-rows", c.FlushRows, "insert a batch once it has this many rows")
 	fs.IntVar(&c.FlushBytes, "projector-flush-bytes", c.FlushBytes, "insert a batch once its messages hold this many bytes")

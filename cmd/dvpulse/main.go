@@ -25,6 +25,8 @@ Services:
 Tools:
   migrate      apply the ClickHouse migrations and exit
   demo         send realistic demo events through the ingest API
+  import       send a CSV (commune spreadsheet) or NDJSON file through the ingest API
+  keys         create, list and revoke the ingest API's write keys
   score        score Vietnamese texts (stdin, one per line) for sentiment and topics
   train        retrain the sentiment model or evaluate the topic lexicon
 
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runMigrate(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, rest, stdout, stderr)
 	case "score":
 		return nlpcli.ScoreMain(rest, os.Stdin, stdout, stderr)
 	case "train":

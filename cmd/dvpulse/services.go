@@ -92,6 +92,7 @@ func runServices(ctx context.Context, which string, args []string, stderr io.Wri
 	if runIngest && runProjector {
 		// Shared flags were registered once, on the ingest config.
 		pcfg.Brokers, pcfg.Topic, pcfg.Province = icfg.Brokers, icfg.Topic, icfg.Province
+		pcfg.DeadLetterTopic = icfg.DeadLetterTopic
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {
