@@ -214,18 +214,28 @@ SELECT aggregate_id AS feedback_id,
     anyState(sentiment_label) AS sentiment_label,
     anyState(sentiment_score) AS sentiment_score,
     argMaxState('received', occurred_at) AS status,
-    maxState(occurred_at) AS last_event_at
+    maxState(occurred_at) AS last_event_at,
+    minStateIf(occurred_at, 0) AS first_action_at,
+    minStateIf(occurred_at, 0) AS answered_at,
+    minStateIf(occurred_at, 0) AS resolved_at,
+    sumStateIf(toUInt64(0), 0) AS reopened
 FROM events
 WHERE event_type = 'feedback.received'
 GROUP BY feedback_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS feedback_cases_lifecycle_mv TO feedback_cases AS
 SELECT aggregate_id AS feedback_id,
+    minStateIf(occurred_at, 0) AS received_at,
+    anyStateIf(commune_code, 0) AS commune_code,
+    anyStateIf(channel, 0) AS channel,
+    anyStateIf(topics, 0) AS topics,
     maxState(due_at) AS due_at,
+    anyStateIf(sentiment_label, 0) AS sentiment_label,
+    anyStateIf(sentiment_score, 0) AS sentiment_score,
     argMaxState(multiIf(event_type = 'feedback.assigned', 'assigned', event_type = 'feedback.status_changed', status,
         event_type = 'feedback.answered', 'answered', event_type = 'feedback.resolved', 'resolved', 'reopened'), occurred_at) AS status,
     maxState(occurred_at) AS last_event_at,
-    minState(occurred_at) AS first_action_at,
+    minStateIf(occurred_at, event_type != 'feedback.reopened') AS first_action_at,
     minStateIf(occurred_at, event_type = 'feedback.answered') AS answered_at,
     minStateIf(occurred_at, event_type = 'feedback.resolved') AS resolved_at,
     sumState(toUInt64(event_type = 'feedback.reopened')) AS reopened
@@ -286,13 +296,17 @@ ORDER BY commitment_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS commitments_made_mv TO commitments AS
 SELECT aggregate_id AS commitment_id, anyState(issue_id) AS issue_id, anyState(commune_code) AS commune_code,
-    minState(occurred_at) AS made_at, maxState(due_at) AS due_at
+    minState(occurred_at) AS made_at, maxState(due_at) AS due_at,
+    minStateIf(occurred_at, 0) AS fulfilled_at, maxStateIf(toUInt8(0), 0) AS fulfilled,
+    maxStateIf(within_deadline, 0) AS fulfilled_in_time
 FROM events
 WHERE event_type = 'commitment.made'
 GROUP BY commitment_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS commitments_fulfilled_mv TO commitments AS
-SELECT aggregate_id AS commitment_id, minState(occurred_at) AS fulfilled_at, maxState(toUInt8(1)) AS fulfilled,
+SELECT aggregate_id AS commitment_id, anyStateIf(issue_id, 0) AS issue_id, anyStateIf(commune_code, 0) AS commune_code,
+    minStateIf(occurred_at, 0) AS made_at, maxStateIf(due_at, 0) AS due_at,
+    minState(occurred_at) AS fulfilled_at, maxState(toUInt8(1)) AS fulfilled,
     maxState(within_deadline) AS fulfilled_in_time
 FROM events
 WHERE event_type = 'commitment.fulfilled'
@@ -317,20 +331,31 @@ ORDER BY model_id;
 CREATE MATERIALIZED VIEW IF NOT EXISTS models_registered_mv TO models AS
 SELECT aggregate_id AS model_id, anyLastState(model_name) AS model_name, anyLastState(model_field) AS field,
     anyState(commune_code) AS commune_code, anyState(org) AS org, minState(model_year) AS registered_year,
-    maxState(source_model_id) AS source_model_id
+    maxState(source_model_id) AS source_model_id,
+    argMaxStateIf(recognition_level, occurred_at, 0) AS recognition_level, minStateIf(model_year, 0) AS recognized_year,
+    argMaxStateIf(effective, occurred_at, 0) AS effective, maxStateIf(model_year, 0) AS assessed_year
 FROM events
 WHERE event_type IN ('model.registered', 'model.replicated')
 GROUP BY model_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS models_recognized_mv TO models AS
-SELECT aggregate_id AS model_id, argMaxState(recognition_level, occurred_at) AS recognition_level,
-    minState(model_year) AS recognized_year
+SELECT aggregate_id AS model_id,
+    anyLastStateIf(model_name, 0) AS model_name, anyLastStateIf(model_field, 0) AS field,
+    anyStateIf(commune_code, 0) AS commune_code, anyStateIf(org, 0) AS org, minStateIf(model_year, 0) AS registered_year,
+    maxStateIf(source_model_id, 0) AS source_model_id,
+    argMaxState(recognition_level, occurred_at) AS recognition_level, minState(model_year) AS recognized_year,
+    argMaxStateIf(effective, occurred_at, 0) AS effective, maxStateIf(model_year, 0) AS assessed_year
 FROM events
 WHERE event_type = 'model.recognized'
 GROUP BY model_id;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS models_assessed_mv TO models AS
-SELECT aggregate_id AS model_id, argMaxState(effective, occurred_at) AS effective, maxState(model_year) AS assessed_year
+SELECT aggregate_id AS model_id,
+    anyLastStateIf(model_name, 0) AS model_name, anyLastStateIf(model_field, 0) AS field,
+    anyStateIf(commune_code, 0) AS commune_code, anyStateIf(org, 0) AS org, minStateIf(model_year, 0) AS registered_year,
+    maxStateIf(source_model_id, 0) AS source_model_id,
+    argMaxStateIf(recognition_level, occurred_at, 0) AS recognition_level, minStateIf(model_year, 0) AS recognized_year,
+    argMaxState(effective, occurred_at) AS effective, maxState(model_year) AS assessed_year
 FROM events
 WHERE event_type = 'model.assessed'
 GROUP BY model_id;
