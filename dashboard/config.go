@@ -3,6 +3,8 @@ package dashboard
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"time"
 )
 
 // Config configures the dashboard.
@@ -13,24 +15,78 @@ type Config struct {
 	OpsAddr string
 	// DefaultDays is the period shown when a request gives none. Default 180.
 	DefaultDays int
+	// Province is the 2025 code of the province whose localities the
+	// filters offer. Default 42 (Hà Tĩnh).
+	Province string
+	// Auth is "on" (default: every page and API call needs a signed-in user
+	// or an API token) or "off" (no sign-in; everyone sees everything and
+	// the admin page is closed — for local experiments and tests only).
+	Auth string
+	// SecureCookies marks the session cookie Secure even on plain-HTTP
+	// requests (it always is on TLS requests). Default false, so local
+	// http://127.0.0.1 works; set it behind a TLS-terminating proxy.
+	SecureCookies bool
+	// SessionKey signs session cookies and CSRF tokens (at least 32
+	// characters). When empty, SessionKeyFile is read, and created with a
+	// random key when missing. When both are empty a random key is made at
+	// start, so sessions end when the process restarts.
+	SessionKey     string
+	SessionKeyFile string
+	// SessionTTL is how long a sign-in lasts. Default 12 h.
+	SessionTTL time.Duration
+	// HotspotK is k in "last 24 h above the 7-day mean + k·σ". Default 2.
+	HotspotK float64
+	// HotspotMinCount is the least feedback in the last 24 h for a cell to
+	// be a hot spot. Default 3.
+	HotspotMinCount int
+	// DevDir, when set, serves templates and static files from this folder
+	// (the dashboard/ source folder) instead of the embedded copies, so
+	// edits show without a rebuild.
+	DevDir string
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{HTTPAddr: "127.0.0.1:8081", OpsAddr: "127.0.0.1:9103", DefaultDays: 180}
+	return Config{HTTPAddr: "127.0.0.1:8081", OpsAddr: "127.0.0.1:9103", DefaultDays: 180, Province: "42", Auth: "on",
+		SessionTTL: 12 * time.Hour, HotspotK: 2, HotspotMinCount: 3}
 }
 
-// RegisterFlags binds the fields to flags on fs.
+// RegisterFlags binds the fields to flags on fs. The province flag is
+// shared with ingest and the projector, so it is not registered here.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "dashboard-addr", c.HTTPAddr, "address of the dashboard's pages and JSON/CSV API")
 	fs.StringVar(&c.OpsAddr, "dashboard-ops-addr", c.OpsAddr, "address of the dashboard's /metrics, /-/healthy and /-/ready")
 	fs.IntVar(&c.DefaultDays, "dashboard-default-days", c.DefaultDays, "days shown when a request names no period")
+	fs.StringVar(&c.Auth, "dashboard-auth", c.Auth, `"on": pages and API need a signed-in user or an API token; "off": no sign-in (local experiments only)`)
+	fs.BoolVar(&c.SecureCookies, "dashboard-secure-cookies", c.SecureCookies, "mark the session cookie Secure on plain-HTTP requests too (it always is on TLS); set behind a TLS proxy")
+	fs.StringVar(&c.SessionKey, "dashboard-session-key", c.SessionKey, "key (≥ 32 characters) that signs session cookies and CSRF tokens")
+	fs.StringVar(&c.SessionKeyFile, "dashboard-session-key-file", c.SessionKeyFile, "file holding the session key; created with a random key when missing")
+	fs.DurationVar(&c.SessionTTL, "dashboard-session-ttl", c.SessionTTL, "how long a sign-in lasts")
+	fs.Float64Var(&c.HotspotK, "dashboard-hotspot-k", c.HotspotK, "hot spot when the last 24 h exceed the 7-day mean + k·σ")
+	fs.IntVar(&c.HotspotMinCount, "dashboard-hotspot-min", c.HotspotMinCount, "least feedback in the last 24 h for a hot spot")
+	fs.StringVar(&c.DevDir, "dashboard-dev-dir", c.DevDir, "serve templates and static files from this dashboard/ folder instead of the embedded copies")
 }
 
 // Validate reports invalid settings.
 func (c *Config) Validate() error {
+	var errs []error
 	if c.DefaultDays < 1 {
-		return errors.New("dashboard-default-days: must be at least 1")
+		errs = append(errs, errors.New("dashboard-default-days: must be at least 1"))
 	}
-	return nil
+	if c.Auth != "on" && c.Auth != "off" {
+		errs = append(errs, fmt.Errorf("dashboard-auth: %q is not on or off", c.Auth))
+	}
+	if c.SessionKey != "" && len(c.SessionKey) < 32 {
+		errs = append(errs, errors.New("dashboard-session-key: must have at least 32 characters"))
+	}
+	if c.SessionTTL < time.Minute {
+		errs = append(errs, errors.New("dashboard-session-ttl: must be at least 1m"))
+	}
+	if c.HotspotK < 0 {
+		errs = append(errs, errors.New("dashboard-hotspot-k: must not be negative"))
+	}
+	if c.Province == "" {
+		errs = append(errs, errors.New("province: empty"))
+	}
+	return errors.Join(errs...)
 }

@@ -2,22 +2,27 @@ package dashboard
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"dvpulse/dashboard/auth"
 	"dvpulse/internal/svc"
+	"dvpulse/locality"
 )
 
 //go:embed queries/*.sql
@@ -25,6 +30,12 @@ var queryFS embed.FS
 
 //go:embed templates/*.html
 var templateFS embed.FS
+
+// staticFS holds app.css, app.js and vendor/ (filled by web/build.sh; a
+// README keeps the folder present before the build step ran).
+//
+//go:embed all:static
+var staticFS embed.FS
 
 // Hanoi is the calendar the indicators are bucketed in.
 var Hanoi = mustLoadLocation("Asia/Ho_Chi_Minh")
@@ -38,49 +49,96 @@ func mustLoadLocation(name string) *time.Location {
 	return loc
 }
 
-// bucketExpr whitelists the granularities and their ClickHouse expressions.
-var bucketExpr = map[string]string{
-	"day":     "day",
-	"week":    "toMonday(day)",
-	"month":   "toStartOfMonth(day)",
-	"quarter": "toStartOfQuarter(day)",
+// Server serves pages and the API. It is safe for concurrent use.
+type Server struct {
+	cfg          Config
+	log          *slog.Logger
+	conn         driver.Conn
+	loc          *locality.Registry
+	communeNames map[string]string
+	queries      map[string]string
+	pages        map[string]*template.Template
+	static       fs.FS
+	vendorOK     bool
+	store        *auth.Store
+	key          []byte
+	limiter      *loginLimiter
+	now          func() time.Time
+	handler      http.Handler
+
+	renderedMu sync.Mutex
+	rendered   map[string]int // page template → times rendered (for tests)
 }
 
-// Server serves pages and the API.
-type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	conn    driver.Conn
-	tmpl    *template.Template
-	queries map[string]string
-	now     func() time.Time
-	handler http.Handler
-}
+// pageTemplates are the page templates; each is parsed with layout.html.
+var pageTemplates = []string{"overview", "sentiment", "dialogues", "models", "feedback", "case", "localities", "login", "admin", "error"}
 
 // NewServer builds the dashboard over a migrated ClickHouse database.
+// It loads the locality registry of cfg.Province and the session key (see
+// Config.SessionKey).
 func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Registerer, health *svc.Health) (*Server, error) {
-	tmpl, err := template.New("").Funcs(template.FuncMap{"pct": pct}).ParseFS(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("dashboard templates: %w", err)
+	if cfg.Province == "" {
+		cfg.Province = "42"
 	}
-	s := &Server{cfg: cfg, log: log, conn: conn, tmpl: tmpl, queries: map[string]string{}, now: time.Now}
-	entries, err := queryFS.ReadDir("queries")
+	if cfg.HotspotMinCount == 0 {
+		cfg.HotspotMinCount = 3
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = "on"
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dashboard config: %w", err)
+	}
+	loc, err := locality.Load(cfg.Province)
 	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, conn: conn, loc: loc, communeNames: map[string]string{}, queries: map[string]string{},
+		pages: map[string]*template.Template{}, store: auth.NewStore(conn), limiter: newLoginLimiter(), now: time.Now,
+		rendered: map[string]int{}}
+	for _, u := range loc.Units(locality.Scheme2025) {
+		s.communeNames[u.Code] = u.Name
+	}
+	if s.key, err = loadSessionKey(cfg, log); err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		b, err := queryFS.ReadFile("queries/" + e.Name())
+	tfs, sfs := fs.FS(templateFS), fs.FS(staticFS)
+	if cfg.DevDir != "" {
+		tfs, sfs = os.DirFS(cfg.DevDir), os.DirFS(cfg.DevDir)
+	}
+	if s.static, err = fs.Sub(sfs, "static"); err != nil {
+		return nil, err
+	}
+	if _, err := fs.Stat(s.static, "vendor/echarts.min.js"); err == nil {
+		s.vendorOK = true
+	} else {
+		log.Warn("dashboard charts are disabled: dashboard/static/vendor/echarts.min.js is missing; run dashboard/web/build.sh before go build")
+	}
+	for _, p := range pageTemplates {
+		t, err := template.New(p).Funcs(funcs).ParseFS(tfs, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("dashboard templates: %w", err)
 		}
-		s.queries[strings.TrimSuffix(e.Name(), ".sql")] = string(b)
+		s.pages[p] = t
+	}
+	if err := fs.WalkDir(queryFS, "queries", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := queryFS.ReadFile(path)
+		s.queries[strings.TrimSuffix(filepath.Base(path), ".sql")] = string(b)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), svc.NewHTTPMetrics(reg, "dashboard").Middleware())
+	r.Use(gin.Recovery(), svc.NewHTTPMetrics(reg, "dashboard").Middleware(), securityHeaders)
 	health.GinHealth(r)
-	r.GET("/", s.overviewPage)
-	r.GET("/api/v1/feedback/volume", s.apiFeedbackVolume)
+	s.routes(r)
 	s.handler = r
 	return s, nil
 }
@@ -88,179 +146,115 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Period is a validated reporting window.
-type Period struct {
-	From, To    time.Time // calendar days in Asia/Ho_Chi_Minh, inclusive
-	Granularity string
-}
+// Store returns the user store (for tests and the CLI).
+func (s *Server) Store() *auth.Store { return s.store }
 
-// paramError is a bad query parameter.
-type paramError struct {
-	Param, Message string
-}
+func (s *Server) routes(r *gin.Engine) {
+	r.StaticFS("/static", http.FS(s.static))
+	r.GET("/login", s.loginPage)
+	r.POST("/login", s.loginSubmit)
+	r.GET("/api/v1/openapi.json", s.apiOpenAPI)
 
-func (s *Server) parsePeriod(q url.Values) (Period, *paramError) {
-	today := s.now().In(Hanoi)
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, Hanoi)
-	p := Period{To: today, From: today.AddDate(0, 0, -(s.cfg.DefaultDays - 1)), Granularity: "day"}
-	for _, name := range []string{"from", "to"} {
-		v := q.Get(name)
-		if v == "" {
-			continue
+	a := r.Group("/", s.authenticate, s.checkCSRF)
+	a.POST("/logout", s.logout)
+	a.GET("/", s.overviewPage)
+	a.GET("/sentiment", s.sentimentPage)
+	a.GET("/dialogues", s.dialoguesPage)
+	a.GET("/models", s.modelsPage)
+	a.GET("/feedback", s.feedbackPage)
+	a.GET("/feedback/:id", s.casePage)
+	a.GET("/localities", s.localitiesPage)
+
+	adm := a.Group("/admin", s.requireAdmin)
+	adm.GET("", s.adminPage)
+	adm.POST("/users", s.adminSaveUser)
+	adm.POST("/users/disable", s.adminDisableUser)
+	adm.POST("/tokens", s.adminCreateToken)
+	adm.POST("/tokens/revoke", s.adminRevokeToken)
+
+	api := a.Group("/api/v1")
+	for path, h := range s.apiRoutes() {
+		api.GET(path, h)
+	}
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			apiError(c, http.StatusNotFound, "not_found", "", "no such endpoint; see /api/v1/openapi.json")
+			return
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, Hanoi)
-		if err != nil {
-			return p, &paramError{name, fmt.Sprintf("%q is not a date; use YYYY-MM-DD", clip(v))}
-		}
-		if name == "from" {
-			p.From = t
-		} else {
-			p.To = t
-		}
-	}
-	if p.To.Before(p.From) {
-		return p, &paramError{"to", "is before from"}
-	}
-	if p.To.Sub(p.From) > 20*366*24*time.Hour {
-		return p, &paramError{"from", "the period is longer than 20 years"}
-	}
-	if g := q.Get("granularity"); g != "" {
-		if _, ok := bucketExpr[g]; !ok {
-			return p, &paramError{"granularity", fmt.Sprintf("%q is not one of day, week, month, quarter", clip(g))}
-		}
-		p.Granularity = g
-	}
-	return p, nil
+		c.String(http.StatusNotFound, "404 page not found\n")
+	})
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
+// securityHeaders forbids inline scripts and framing: pages load only
+// their own scripts, so injected markup cannot run.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	c.Next()
 }
 
-// Point is one bucket of a series.
-type Point struct {
-	Bucket string `json:"bucket"`
-	Count  uint64 `json:"count"`
-}
-
-// VolumeResponse is the answer of /api/v1/feedback/volume.
-type VolumeResponse struct {
-	From        string  `json:"from"`
-	To          string  `json:"to"`
-	Granularity string  `json:"granularity"`
-	Total       uint64  `json:"total"`
-	Series      []Point `json:"series"`
-}
-
-func (s *Server) feedbackVolume(ctx context.Context, p Period) (VolumeResponse, error) {
-	q := strings.ReplaceAll(s.queries["feedback_volume"], "{{bucket}}", bucketExpr[p.Granularity])
-	resp := VolumeResponse{From: p.From.Format("2006-01-02"), To: p.To.Format("2006-01-02"), Granularity: p.Granularity, Series: []Point{}}
-	rows, err := s.conn.Query(ctx, q, resp.From, resp.To)
-	if err != nil {
-		return resp, fmt.Errorf("feedback volume query: %w", err)
+// loadSessionKey returns the key that signs cookies and CSRF tokens.
+func loadSessionKey(cfg Config, log *slog.Logger) ([]byte, error) {
+	if cfg.SessionKey != "" {
+		return []byte(cfg.SessionKey), nil
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var b time.Time
-		var n uint64
-		if err := rows.Scan(&b, &n); err != nil {
-			return resp, fmt.Errorf("feedback volume scan: %w", err)
-		}
-		resp.Series = append(resp.Series, Point{Bucket: b.Format("2006-01-02"), Count: n})
-		resp.Total += n
-	}
-	return resp, rows.Err()
-}
-
-func apiError(c *gin.Context, status int, code, param, msg string) {
-	c.JSON(status, gin.H{"error": gin.H{"code": code, "parameter": param, "message": msg}})
-}
-
-func (s *Server) apiFeedbackVolume(c *gin.Context) {
-	p, perr := s.parsePeriod(c.Request.URL.Query())
-	if perr != nil {
-		apiError(c, http.StatusBadRequest, "bad_parameter", perr.Param, perr.Message)
-		return
-	}
-	resp, err := s.feedbackVolume(c.Request.Context(), p)
-	if err != nil {
-		s.log.Error("query failed", "err", err)
-		apiError(c, http.StatusServiceUnavailable, "storage_unavailable", "", "the indicator store did not answer; retry shortly")
-		return
-	}
-	if c.Query("format") == "csv" {
-		writeCSV(c, "feedback-volume.csv", []string{"bucket", "count"}, func(w *csv.Writer) {
-			for _, pt := range resp.Series {
-				_ = w.Write([]string{pt.Bucket, strconv.FormatUint(pt.Count, 10)})
+	if cfg.SessionKeyFile != "" {
+		b, err := os.ReadFile(cfg.SessionKeyFile)
+		if err == nil {
+			k := strings.TrimSpace(string(b))
+			if len(k) < 32 {
+				return nil, fmt.Errorf("dashboard-session-key-file %s: the key must have at least 32 characters", cfg.SessionKeyFile)
 			}
-		})
-		return
+			return []byte(k), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("dashboard-session-key-file: %w", err)
+		}
+		k := randomKey()
+		if err := os.MkdirAll(filepath.Dir(cfg.SessionKeyFile), 0o700); err != nil {
+			return nil, fmt.Errorf("dashboard-session-key-file: %w", err)
+		}
+		if err := os.WriteFile(cfg.SessionKeyFile, []byte(k+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("dashboard-session-key-file: %w", err)
+		}
+		log.Info("created a new session key", "file", cfg.SessionKeyFile)
+		return []byte(k), nil
 	}
-	c.JSON(http.StatusOK, resp)
+	if cfg.Auth == "on" {
+		log.Warn("no --dashboard-session-key or --dashboard-session-key-file: using a random key, so sign-ins end when dvpulse restarts")
+	}
+	return []byte(randomKey()), nil
 }
 
-// writeCSV sends UTF-8 CSV with a byte-order mark, so Excel shows
-// Vietnamese correctly.
-func writeCSV(c *gin.Context, filename string, header []string, body func(*csv.Writer)) {
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
-	c.Status(http.StatusOK)
-	_, _ = c.Writer.Write([]byte{0xEF, 0xBB, 0xBF})
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write(header)
-	body(w)
-	w.Flush()
+func randomKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%x", b)
 }
 
-func pct(a, b uint64) string {
-	if b == 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(float64(a)*100/float64(b), 'f', 1, 64)
+// markRendered counts a page template render (see RenderedTemplates).
+func (s *Server) markRendered(name string) {
+	s.renderedMu.Lock()
+	s.rendered[name]++
+	s.renderedMu.Unlock()
 }
 
-func (s *Server) overviewPage(c *gin.Context) {
-	q := c.Request.URL.Query()
-	code, t := lang(q.Get("lang"))
-	data := gin.H{"Lang": code, "T": t, "Granularities": []string{"day", "week", "month", "quarter"}}
-	other := url.Values{}
-	for k, v := range q {
-		other[k] = v
+// RenderedTemplates returns how many times each page template was
+// rendered, and the names of all page templates.
+func (s *Server) RenderedTemplates() (map[string]int, []string) {
+	s.renderedMu.Lock()
+	defer s.renderedMu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.rendered {
+		out[k] = v
 	}
-	if code == "vi" {
-		other.Set("lang", "en")
-	} else {
-		other.Set("lang", "vi")
-	}
-	data["OtherLangURL"] = "/?" + other.Encode()
-	status := http.StatusOK
-	p, perr := s.parsePeriod(q)
-	vol := VolumeResponse{From: p.From.Format("2006-01-02"), To: p.To.Format("2006-01-02"), Granularity: p.Granularity}
-	if perr != nil {
-		status = http.StatusBadRequest
-		data["Error"] = t["bad_param"] + " " + perr.Param + ": " + perr.Message
-	} else if v, err := s.feedbackVolume(c.Request.Context(), p); err != nil {
-		s.log.Error("query failed", "err", err)
-		status = http.StatusServiceUnavailable
-		data["Error"] = t["unavailable"]
-	} else {
-		vol = v
-	}
-	var maxN uint64
-	for _, pt := range vol.Series {
-		maxN = max(maxN, pt.Count)
-	}
-	api := url.Values{"from": {vol.From}, "to": {vol.To}, "granularity": {vol.Granularity}}
-	data["Data"], data["Max"] = vol, maxN
-	data["APIURL"] = "/api/v1/feedback/volume?" + api.Encode()
-	api.Set("format", "csv")
-	data["CSVURL"] = "/api/v1/feedback/volume?" + api.Encode()
-	c.Status(status)
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	if err := s.tmpl.ExecuteTemplate(c.Writer, "overview.html", data); err != nil {
-		s.log.Error("render overview", "err", err)
-	}
+	return out, append([]string(nil), pageTemplates...)
+}
+
+// ctxTimeout bounds one request's queries.
+func ctxTimeout(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), 30*time.Second)
 }

@@ -27,6 +27,7 @@ Tools:
   demo         send realistic demo events through the ingest API
   import       send a CSV (commune spreadsheet) or NDJSON file through the ingest API
   keys         create, list and revoke the ingest API's write keys
+  users        manage dashboard users and API tokens
   score        score Vietnamese texts (stdin, one per line) for sentiment and topics
   train        retrain the sentiment model or evaluate the topic lexicon
 
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
+	case "users":
+		return runUsers(ctx, rest, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, rest, stdout, stderr)
 	case "score":

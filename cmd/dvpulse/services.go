@@ -123,6 +123,7 @@ func runServices(ctx context.Context, which string, args []string, stderr io.Wri
 		return 2
 	}
 	dec := &event.Decoder{Localities: reg}
+	dcfg.Province = province
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -21,7 +21,8 @@ DASH=${DVPULSE_DASHBOARD_ADDR:-127.0.0.1:8081}
 "$DVPULSE_ROOT/deploy/local/up.sh"
 
 command -v go >/dev/null 2>&1 || die "go not found: dvpulse needs Go 1.26"
-log "building dvpulse"
+log "building the dashboard's chart assets (ECharts from npm) and dvpulse"
+"$DVPULSE_ROOT/dashboard/web/build.sh"
 mkdir -p "$DVPULSE_STATE/bin" "$DVPULSE_STATE/log"
 go build -o "$BIN" ./cmd/dvpulse
 
@@ -35,6 +36,11 @@ for addr in "$INGEST" "$DASH"; do
 done
 
 "$BIN" migrate
+export DVPULSE_DASHBOARD_SESSION_KEY_FILE=${DVPULSE_DASHBOARD_SESSION_KEY_FILE:-$DVPULSE_STATE/dashboard-session.key}
+if [ ! -s "$DVPULSE_STATE/admin-password" ]; then
+  log "creating the dashboard's first admin user (password kept in $DVPULSE_STATE/admin-password)"
+  (umask 077; "$BIN" users add --username admin --role admin --generate-password | sed -n 's/^password: //p' >"$DVPULSE_STATE/admin-password")
+fi
 log "starting dvpulse all (log: $LOG)"
 (nohup setsid "$BIN" all >>"$LOG" 2>&1 </dev/null & echo $! >"$PIDF")
 for _ in $(seq 1 60); do
@@ -61,16 +67,18 @@ done
 from=$(TZ=Asia/Ho_Chi_Minh date -d '-200 days' +%F)
 to=$(TZ=Asia/Ho_Chi_Minh date +%F)
 api="http://$DASH/api/v1/feedback/volume?from=$from&to=$to&granularity=month"
-total=$(curl -fsS "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
+token=$("$BIN" users token create --username admin --name run-sh --days 1 2>/dev/null)
+total=$(curl -fsS -H "Authorization: Bearer $token" "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
 feedback_rows=$(chq "SELECT count() FROM $db.events WHERE event_type = 'feedback.received' AND toDate(occurred_at) BETWEEN '$from' AND '$to'")
 cat <<MSG
 
   dvpulse is running.
     Dashboard:      http://$DASH/
+    Sign in:        admin / $(cat "$DVPULSE_STATE/admin-password")
     Ingest API:     http://$INGEST/v1/events
     Demo events:    $sent sent, $rows in ClickHouse
     Feedback:       ${total:-0} received $from..$to by the dashboard API; $feedback_rows rows in ClickHouse
-    Check it:       curl '$api'
+    Check it:       curl -H "Authorization: Bearer \$($BIN users token create --username admin --name check --days 1)" '$api'
                     clickhouse-client -q "SELECT count() FROM $db.events WHERE event_type = 'feedback.received'"
     Logs:           $LOG
     Stop:           deploy/local/down.sh

@@ -11,6 +11,10 @@ cd "$DVPULSE_ROOT"
 
 "$DVPULSE_ROOT/deploy/local/up.sh"
 
+log "dashboard assets (ECharts from npm) and Chromium for the browser test"
+"$DVPULSE_ROOT/dashboard/web/build.sh"
+"$DVPULSE_ROOT/deploy/local/browser.sh" >/dev/null
+
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.state/*'))
 [ -z "$unformatted" ] || die "gofmt would change: $unformatted (run gofmt -w on them)"

@@ -62,7 +62,9 @@ func TestExactCountsThroughThePipeline(t *testing.T) {
 	})
 
 	// Dashboard.
-	dsrv, err := dashboard.NewServer(dashboard.DefaultConfig(), log, conn, prometheus.NewRegistry(), &svc.Health{})
+	dcfg := dashboard.DefaultConfig()
+	dcfg.Auth = "off"
+	dsrv, err := dashboard.NewServer(dcfg, log, conn, prometheus.NewRegistry(), &svc.Health{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,746 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"dvpulse/event"
+)
+
+// The data sets below are what pages, charts, JSON and CSV all show. Each
+// is a slice of structs whose json tags name the JSON fields and the CSV
+// columns.
+
+// FeedbackRow is feedback volume and sentiment for one key: a time bucket,
+// a topic or a commune.
+type FeedbackRow struct {
+	Key           string   `json:"key"`
+	Label         string   `json:"label"`
+	Received      uint64   `json:"received"`
+	Scored        uint64   `json:"scored"`
+	Negative      uint64   `json:"negative"`
+	Positive      uint64   `json:"positive"`
+	NegativeShare *float64 `json:"negative_share"`
+	Index         *float64 `json:"sentiment_index"`
+	IndexLow      *float64 `json:"sentiment_index_low"`
+	IndexHigh     *float64 `json:"sentiment_index_high"`
+}
+
+func ratio(a, b uint64) *float64 {
+	if b == 0 {
+		return nil
+	}
+	r := float64(a) / float64(b)
+	return &r
+}
+
+func fptr(x float64) *float64 { return &x }
+
+// query runs a named query with its placeholders filled and scans every
+// row with scan.
+func (s *Server) query(ctx context.Context, name string, vars map[string]string, args []any, scan func(rows interface{ Scan(...any) error }) error) error {
+	sql, ok := s.queries[name]
+	if !ok {
+		panic("dashboard: no query " + name)
+	}
+	rows, err := s.conn.Query(ctx, fillSQL(sql, vars), args...)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("query %s: scan: %w", name, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
+	}
+	return nil
+}
+
+// keyExpr whitelists the grouping keys of the *_grouped queries.
+func keyExpr(by string, f Filter, date string) string {
+	switch by {
+	case "bucket":
+		return bucketOf(f.Granularity, date)
+	case "topic":
+		return "topic"
+	case "commune":
+		return "commune_code"
+	case "total":
+		return "''"
+	}
+	panic("dashboard: unknown grouping " + by)
+}
+
+// feedbackGrouped returns feedback volume and sentiment grouped by "bucket",
+// "topic", "commune" or "total".
+func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, error) {
+	t := tDaily
+	if by == "topic" {
+		t = tByTopic
+	}
+	w := cond(f, sc, t)
+	out := []FeedbackRow{}
+	err := s.query(ctx, "feedback_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x FeedbackRow
+			var sum, sq float64
+			if err := r.Scan(&x.Key, &x.Received, &x.Negative, &x.Positive, &x.Scored, &sum, &sq); err != nil {
+				return err
+			}
+			x.NegativeShare = ratio(x.Negative, x.Scored)
+			if x.Scored > 0 {
+				n := float64(x.Scored)
+				mean := sum / n
+				sd := math.Sqrt(math.Max(sq/n-mean*mean, 0))
+				half := 1.96 * sd / math.Sqrt(n)
+				x.Index, x.IndexLow, x.IndexHigh = fptr(mean), fptr(mean-half), fptr(mean+half)
+			}
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// fillBuckets returns rows for every bucket of the period, with zero rows
+// where the query had none, so charts show gaps as zeros.
+func fillBuckets[T any](f Filter, rows []T, key func(*T) string, zero func(string) T) []T {
+	have := map[string]T{}
+	for _, r := range rows {
+		have[key(&r)] = r
+	}
+	var out []T
+	for _, b := range bucketStarts(f) {
+		if r, ok := have[b]; ok {
+			out = append(out, r)
+		} else {
+			out = append(out, zero(b))
+		}
+	}
+	return out
+}
+
+// bucketStarts lists the first day of every bucket that overlaps f's
+// period, as YYYY-MM-DD; at most 5000.
+func bucketStarts(f Filter) []string {
+	start := f.From
+	switch f.Granularity {
+	case "week":
+		start = start.AddDate(0, 0, -((int(start.Weekday()) + 6) % 7))
+	case "month":
+		start = time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, Hanoi)
+	case "quarter":
+		start = time.Date(start.Year(), time.Month((int(start.Month())-1)/3*3+1), 1, 0, 0, 0, 0, Hanoi)
+	}
+	var out []string
+	for t := start; !t.After(f.To) && len(out) < 5000; {
+		out = append(out, t.Format("2006-01-02"))
+		switch f.Granularity {
+		case "week":
+			t = t.AddDate(0, 0, 7)
+		case "month":
+			t = t.AddDate(0, 1, 0)
+		case "quarter":
+			t = t.AddDate(0, 3, 0)
+		default:
+			t = t.AddDate(0, 0, 1)
+		}
+	}
+	return out
+}
+
+// DueRow is resolution and deadline figures for one key.
+type DueRow struct {
+	Key            string   `json:"key"`
+	Label          string   `json:"label"`
+	Due            uint64   `json:"due"`
+	Done           uint64   `json:"done"`
+	DoneInTime     uint64   `json:"done_in_time"`
+	ResolutionRate *float64 `json:"resolution_rate"`
+}
+
+func (s *Server) dueGrouped(ctx context.Context, f Filter, sc Scope, by string) (map[string]DueRow, error) {
+	w := cond(f, sc, tDaily)
+	out := map[string]DueRow{}
+	err := s.query(ctx, "due_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x DueRow
+			if err := r.Scan(&x.Key, &x.Due, &x.Done, &x.DoneInTime); err != nil {
+				return err
+			}
+			x.ResolutionRate = ratio(x.Done, x.Due)
+			out[x.Key] = x
+			return nil
+		})
+	return out, err
+}
+
+// FlowRow is answers, resolutions and reopenings for one key.
+type FlowRow struct {
+	Key            string   `json:"key"`
+	Answered       uint64   `json:"answered"`
+	AnsweredKnown  uint64   `json:"answered_known"`
+	AnsweredInTime uint64   `json:"answered_in_time"`
+	Resolved       uint64   `json:"resolved"`
+	Reopened       uint64   `json:"reopened"`
+	InDeadline     *float64 `json:"in_deadline_share"`
+	ReopenRate     *float64 `json:"reopen_rate"`
+}
+
+func (s *Server) flowGrouped(ctx context.Context, f Filter, sc Scope, by string) (map[string]FlowRow, error) {
+	w := cond(f, sc, tDaily)
+	out := map[string]FlowRow{}
+	err := s.query(ctx, "flow_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x FlowRow
+			if err := r.Scan(&x.Key, &x.Answered, &x.AnsweredKnown, &x.AnsweredInTime, &x.Resolved, &x.Reopened); err != nil {
+				return err
+			}
+			x.InDeadline = ratio(x.AnsweredInTime, x.AnsweredKnown)
+			x.ReopenRate = ratio(x.Reopened, x.Resolved)
+			out[x.Key] = x
+			return nil
+		})
+	return out, err
+}
+
+// DialogueHost is one host's dialogues in one month.
+type DialogueHost struct {
+	Month        string `json:"month"`
+	Commune      string `json:"commune_code"`
+	CommuneName  string `json:"commune_name"`
+	HostLevel    string `json:"host_level"`
+	HostRole     string `json:"host_role"`
+	Held         uint64 `json:"held"`
+	Participants uint64 `json:"participants"`
+	Days         uint64 `json:"reception_days"`
+	RequiredDays uint64 `json:"required_days"`
+	MeetsRule    bool   `json:"meets_rule"`
+}
+
+// requiredDays is the reception-day rule: provincial heads at least one
+// day a month, commune heads at least two.
+func requiredDays(level string) uint64 {
+	if level == "commune" {
+		return 2
+	}
+	return 1
+}
+
+func (s *Server) dialogueHosts(ctx context.Context, f Filter, sc Scope) ([]DialogueHost, error) {
+	w := cond(f, sc, tMonthly)
+	out := []DialogueHost{}
+	err := s.query(ctx, "dialogues_hosts", map[string]string{"where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x DialogueHost
+			if err := r.Scan(&x.Month, &x.Commune, &x.HostLevel, &x.HostRole, &x.Held, &x.Participants, &x.Days); err != nil {
+				return err
+			}
+			x.RequiredDays = requiredDays(x.HostLevel)
+			x.MeetsRule = x.Days >= x.RequiredDays
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// CountRow is one count per key.
+type CountRow struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Count uint64 `json:"count"`
+}
+
+func (s *Server) issuesGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CountRow, error) {
+	w := cond(f, sc, tIssues)
+	out := []CountRow{}
+	err := s.query(ctx, "dialogue_issues_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x CountRow
+			if err := r.Scan(&x.Key, &x.Count); err != nil {
+				return err
+			}
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// CommitmentRow is commitments made in the period for one key.
+type CommitmentRow struct {
+	Key           string   `json:"key"`
+	Label         string   `json:"label"`
+	Made          uint64   `json:"made"`
+	Fulfilled     uint64   `json:"fulfilled"`
+	InTime        uint64   `json:"fulfilled_in_time"`
+	Overdue       uint64   `json:"overdue"`
+	FulfilledRate *float64 `json:"fulfilled_share"`
+}
+
+func (s *Server) commitmentsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CommitmentRow, error) {
+	w := cond(f, sc, tCommit)
+	out := []CommitmentRow{}
+	args := append([]any{uint32(s.now().Unix())}, w.args...)
+	err := s.query(ctx, "commitments_grouped", map[string]string{"key": keyExpr(by, f, "toDate(made_at)"), "where": w.String()}, args,
+		func(r interface{ Scan(...any) error }) error {
+			var x CommitmentRow
+			if err := r.Scan(&x.Key, &x.Made, &x.Fulfilled, &x.InTime, &x.Overdue); err != nil {
+				return err
+			}
+			x.FulfilledRate = ratio(x.Fulfilled, x.Made)
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// ModelRow is models for one key (field, commune or year).
+type ModelRow struct {
+	Key          string `json:"key"`
+	Label        string `json:"label"`
+	Registered   uint64 `json:"registered"`
+	Recognized   uint64 `json:"recognized"`
+	Effective    uint64 `json:"effective"`
+	Replications uint64 `json:"replications"`
+}
+
+// modelsGrouped groups the models registered up to the period's end by
+// "field", "commune" or "year" (registration year).
+func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]ModelRow, error) {
+	w := cond(f, sc, tNoPeriod)
+	w.add("registered_year <= ?", uint16(f.To.Year()))
+	key := map[string]string{"field": "field", "commune": "commune_code", "year": "toString(registered_year)", "total": "''"}[by]
+	out := []ModelRow{}
+	err := s.query(ctx, "models_grouped", map[string]string{"key": key, "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x ModelRow
+			if err := r.Scan(&x.Key, &x.Registered, &x.Recognized, &x.Effective, &x.Replications); err != nil {
+				return err
+			}
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// Hotspot is a locality × topic cell whose last 24 h jump above its own
+// 7-day baseline.
+type Hotspot struct {
+	Commune        string     `json:"commune_code"`
+	CommuneName    string     `json:"commune_name"`
+	Topic          string     `json:"topic"`
+	TopicLabel     string     `json:"topic_label"`
+	Recent         uint64     `json:"last_24h"`
+	RecentNegative uint64     `json:"last_24h_negative"`
+	Mean           float64    `json:"baseline_mean"`
+	Sigma          float64    `json:"baseline_sigma"`
+	Threshold      float64    `json:"threshold"`
+	NegShare       *float64   `json:"last_24h_negative_share"`
+	BaseNegShare   *float64   `json:"baseline_negative_share"`
+	Reason         string     `json:"reason"`
+	Drivers        []ListItem `json:"drivers"`
+}
+
+// hotspots returns the hot cells in the 24 h before the end of f's period
+// (or now, whichever is earlier), most recent volume first.
+func (s *Server) hotspots(ctx context.Context, f Filter, sc Scope, lang string) ([]Hotspot, time.Time, error) {
+	ref := f.To.AddDate(0, 0, 1)
+	if now := s.now(); now.Before(ref) {
+		ref = now.Truncate(time.Hour).Add(time.Hour)
+	}
+	r := uint32(ref.Unix())
+	w := cond(f, sc, tHourly)
+	args := append([]any{r, r - 8*86400, r}, w.args...)
+	k := s.cfg.HotspotK
+	out := []Hotspot{}
+	err := s.query(ctx, "hotspots", map[string]string{"where": w.String()}, args,
+		func(row interface{ Scan(...any) error }) error {
+			var h Hotspot
+			var base, baseSq, baseNeg uint64
+			if err := row.Scan(&h.Commune, &h.Topic, &h.Recent, &h.RecentNegative, &base, &baseSq, &baseNeg); err != nil {
+				return err
+			}
+			h.Mean = float64(base) / 7
+			h.Sigma = math.Sqrt(math.Max(float64(baseSq)/7-h.Mean*h.Mean, 0))
+			h.Threshold = h.Mean + k*h.Sigma
+			h.NegShare = ratio(h.RecentNegative, h.Recent)
+			h.BaseNegShare = ratio(baseNeg, base)
+			if h.Recent < uint64(s.cfg.HotspotMinCount) {
+				return nil
+			}
+			volume := float64(h.Recent) > h.Threshold
+			negative := false
+			if h.NegShare != nil {
+				p := 0.0
+				if h.BaseNegShare != nil {
+					p = *h.BaseNegShare
+				}
+				sigma := math.Sqrt(p * (1 - p) / float64(h.Recent))
+				negative = *h.NegShare > p+k*sigma && h.RecentNegative >= uint64(s.cfg.HotspotMinCount)
+			}
+			switch {
+			case volume && negative:
+				h.Reason = "volume+negative"
+			case volume:
+				h.Reason = "volume"
+			case negative:
+				h.Reason = "negative"
+			default:
+				return nil
+			}
+			out = append(out, h)
+			return nil
+		})
+	if err != nil {
+		return nil, ref, err
+	}
+	if len(out) > 20 {
+		out = out[:20]
+	}
+	for i := range out {
+		h := &out[i]
+		h.CommuneName, h.TopicLabel = s.communeName(h.Commune), s.topicLabel(h.Topic, lang)
+		df := f
+		df.Topic, df.Communes, df.Channel = h.Topic, []string{h.Commune}, ""
+		items, err := s.feedbackItems(ctx, df, sc, listOptions{from: ref.Add(-24 * time.Hour), to: ref, order: "score", limit: 3, emptyTopic: h.Topic == ""}, lang)
+		if err != nil {
+			return nil, ref, err
+		}
+		h.Drivers = items
+	}
+	return out, ref, nil
+}
+
+// ListItem is one feedback case in a list.
+type ListItem struct {
+	ID          string   `json:"feedback_id"`
+	ReceivedAt  string   `json:"received_at"`
+	Commune     string   `json:"commune_code"`
+	CommuneName string   `json:"commune_name"`
+	Channel     string   `json:"channel"`
+	Topics      []string `json:"topics"`
+	Text        string   `json:"text"`
+	Sentiment   string   `json:"sentiment"`
+	Score       *float64 `json:"sentiment_score"`
+	DueAt       string   `json:"due_at"`
+	Status      string   `json:"status"`
+}
+
+type listOptions struct {
+	search     string // folded search term
+	order      string // newest | oldest | score
+	offset     int
+	limit      int
+	from, to   time.Time // optional exact time window instead of f's days
+	emptyTopic bool      // topic filter "" means feedback with no topic
+}
+
+var listOrders = map[string]string{
+	"newest": "occurred_at DESC, aggregate_id",
+	"oldest": "occurred_at ASC, aggregate_id",
+	"score":  "sentiment_label = '', sentiment_score ASC, occurred_at DESC",
+}
+
+func (s *Server) listWhere(f Filter, sc Scope, o listOptions) *where {
+	t := tEvents
+	if !o.from.IsZero() {
+		t.date = ""
+	}
+	w := cond(f, sc, t)
+	if !o.from.IsZero() {
+		w.add("toUInt32(occurred_at) >= ? AND toUInt32(occurred_at) < ?", uint32(o.from.Unix()), uint32(o.to.Unix()))
+	}
+	if o.emptyTopic {
+		w.add("empty(topics)")
+	}
+	if o.search != "" {
+		w.add("position("+foldExpr+", ?) > 0", o.search)
+	}
+	return w
+}
+
+// feedbackItems lists feedback received, with each case's current status.
+func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOptions, lang string) ([]ListItem, error) {
+	w := s.listWhere(f, sc, o)
+	order, ok := listOrders[o.order]
+	if !ok {
+		order = listOrders["newest"]
+	}
+	args := append(w.args, uint64(o.offset), uint64(o.limit))
+	out := []ListItem{}
+	err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order, "text": textExpr}, args,
+		func(r interface{ Scan(...any) error }) error {
+			var x ListItem
+			var at, due time.Time
+			var score float32
+			if err := r.Scan(&x.ID, &at, &x.Commune, &x.Channel, &x.Topics, &x.Text, &x.Sentiment, &score, &due); err != nil {
+				return err
+			}
+			x.ReceivedAt = at.In(Hanoi).Format("2006-01-02 15:04")
+			if due.Unix() > 0 {
+				x.DueAt = due.In(Hanoi).Format("2006-01-02")
+			}
+			if x.Sentiment != "" {
+				x.Score = fptr(math.Round(float64(score)*1000) / 1000)
+			}
+			x.CommuneName = s.communeName(x.Commune)
+			out = append(out, x)
+			return nil
+		})
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	ids := make([]string, len(out))
+	for i, x := range out {
+		ids[i] = x.ID
+	}
+	st, err := s.caseStatus(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Status = st[out[i].ID].Status
+		if out[i].Status == "" {
+			out[i].Status = "received"
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (uint64, error) {
+	w := s.listWhere(f, sc, o)
+	var n uint64
+	err := s.query(ctx, "feedback_count", map[string]string{"where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error { return r.Scan(&n) })
+	return n, err
+}
+
+// CaseStatus is the current state of a feedback case.
+type CaseStatus struct {
+	Status        string `json:"status"`
+	DueAt         string `json:"due_at"`
+	FirstActionAt string `json:"first_action_at"`
+	AnsweredAt    string `json:"answered_at"`
+	ResolvedAt    string `json:"resolved_at"`
+	Reopened      uint64 `json:"reopened"`
+}
+
+func fmtTime(t time.Time) string {
+	if t.Unix() <= 0 {
+		return ""
+	}
+	return t.In(Hanoi).Format("2006-01-02 15:04")
+}
+
+func (s *Server) caseStatus(ctx context.Context, ids []string) (map[string]CaseStatus, error) {
+	out := map[string]CaseStatus{}
+	err := s.query(ctx, "case_status", nil, []any{ids}, func(r interface{ Scan(...any) error }) error {
+		var id string
+		var c CaseStatus
+		var due, act, ans, res time.Time
+		if err := r.Scan(&id, &c.Status, &due, &act, &ans, &res, &c.Reopened); err != nil {
+			return err
+		}
+		c.DueAt, c.FirstActionAt, c.AnsweredAt, c.ResolvedAt = fmtTime(due), fmtTime(act), fmtTime(ans), fmtTime(res)
+		out[id] = c
+		return nil
+	})
+	return out, err
+}
+
+// CaseEvent is one event of a case's timeline.
+type CaseEvent struct {
+	Type           string         `json:"event_type"`
+	OccurredAt     string         `json:"occurred_at"`
+	ReceivedAt     string         `json:"received_at"`
+	Source         string         `json:"source_system"`
+	Channel        string         `json:"channel"`
+	Commune        string         `json:"commune_code"`
+	LocalityScheme string         `json:"locality_scheme"`
+	LocalityCode   string         `json:"locality_code"`
+	Topics         []string       `json:"topics"`
+	Org            string         `json:"org"`
+	Status         string         `json:"status"`
+	Note           string         `json:"note"`
+	Outcome        string         `json:"outcome"`
+	WithinDeadline *bool          `json:"within_deadline"`
+	DueAt          string         `json:"due_at"`
+	Text           string         `json:"text"`
+	Sentiment      string         `json:"sentiment"`
+	Score          *float64       `json:"sentiment_score"`
+	Confidence     *float64       `json:"sentiment_confidence"`
+	Method         string         `json:"sentiment_method"`
+	Explain        []Contribution `json:"sentiment_explanation"`
+}
+
+// Contribution is one n-gram of a sentiment explanation.
+type Contribution struct {
+	Text   string  `json:"text"`
+	Weight float64 `json:"weight"`
+}
+
+// Case is a feedback case with its timeline.
+type Case struct {
+	ID          string      `json:"feedback_id"`
+	Commune     string      `json:"commune_code"`
+	CommuneName string      `json:"commune_name"`
+	Status      CaseStatus  `json:"state"`
+	Received    *CaseEvent  `json:"received"`
+	Events      []CaseEvent `json:"events"`
+}
+
+// payloadFields are the fields read from an event's JSON when the typed
+// columns are empty (rows written before the projector filled them).
+type payloadFields struct {
+	Text      string `json:"text"`
+	Status    string `json:"status"`
+	Note      string `json:"note"`
+	Outcome   string `json:"outcome"`
+	DueAt     string `json:"due_at"`
+	Within    *bool  `json:"within_deadline"`
+	Sentiment *struct {
+		Label      string   `json:"label"`
+		Score      float64  `json:"score"`
+		Confidence *float64 `json:"confidence"`
+	} `json:"sentiment"`
+}
+
+// loadCase returns the case with its events, or ok=false when it does not
+// exist or lies outside the scope.
+func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool, error) {
+	c := Case{ID: id, Events: []CaseEvent{}}
+	err := s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id}, func(r interface{ Scan(...any) error }) error {
+		var e CaseEvent
+		var at, recv, due time.Time
+		var within int8
+		var score, conf float32
+		var explain, payload string
+		if err := r.Scan(&e.Type, &at, &recv, &e.Source, &e.Channel, &e.Commune, &e.LocalityScheme, &e.LocalityCode, &e.Topics, &e.Org,
+			&e.Status, &e.Note, &e.Outcome, &within, &due, &e.Text, &e.Sentiment, &score, &conf, &e.Method, &explain, &payload); err != nil {
+			return err
+		}
+		e.OccurredAt, e.ReceivedAt, e.DueAt = fmtTime(at), fmtTime(recv), fmtTime(due)
+		if within >= 0 && e.Type != "feedback.received" && (e.Type == "feedback.answered" || e.Type == "feedback.resolved") {
+			b := within == 1
+			e.WithinDeadline = &b
+		}
+		var p payloadFields
+		_ = json.Unmarshal([]byte(payload), &p)
+		if e.Status == "" {
+			e.Status = p.Status
+		}
+		if e.Note == "" {
+			e.Note = p.Note
+		}
+		if e.Outcome == "" {
+			e.Outcome = p.Outcome
+		}
+		if e.DueAt == "" && p.DueAt != "" {
+			if t, err := time.Parse(time.RFC3339, p.DueAt); err == nil {
+				e.DueAt = fmtTime(t)
+			}
+		}
+		if e.WithinDeadline == nil && p.Within != nil {
+			e.WithinDeadline = p.Within
+		}
+		if e.Sentiment != "" {
+			e.Score, e.Confidence = fptr(round3(float64(score))), fptr(round3(float64(conf)))
+		} else if p.Sentiment != nil {
+			e.Sentiment, e.Score, e.Confidence, e.Method = p.Sentiment.Label, fptr(p.Sentiment.Score), p.Sentiment.Confidence, "sender"
+		}
+		if explain != "" {
+			_ = json.Unmarshal([]byte(explain), &e.Explain)
+		}
+		c.Events = append(c.Events, e)
+		return nil
+	})
+	if err != nil || len(c.Events) == 0 {
+		return c, false, err
+	}
+	c.Commune = c.Events[0].Commune
+	for i := range c.Events {
+		if c.Events[i].Type == "feedback.received" {
+			c.Received = &c.Events[i]
+			c.Commune = c.Events[i].Commune
+			break
+		}
+	}
+	if sc.Communes != nil && !slices.Contains(sc.Communes, c.Commune) {
+		return Case{}, false, nil
+	}
+	c.CommuneName = s.communeName(c.Commune)
+	st, err := s.caseStatus(ctx, []string{id})
+	if err != nil {
+		return c, false, err
+	}
+	c.Status = st[id]
+	if c.Status.Status == "" {
+		c.Status.Status = "received"
+	}
+	return c, true, nil
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// communeName returns the name of a 2025 commune code, or the code.
+func (s *Server) communeName(code string) string {
+	if n, ok := s.communeNames[code]; ok {
+		return n
+	}
+	if code == "" {
+		return "—"
+	}
+	return code
+}
+
+func (s *Server) topicLabel(code, lang string) string {
+	if code == "" {
+		if lang == "en" {
+			return "(no topic)"
+		}
+		return "(chưa phân loại)"
+	}
+	return event.Topics.Label(code, lang)
+}
+
+// labelKeys sets Label on rows keyed by topic or commune.
+func (s *Server) labelFeedback(rows []FeedbackRow, by, lang string) {
+	for i := range rows {
+		switch by {
+		case "topic":
+			rows[i].Label = s.topicLabel(rows[i].Key, lang)
+		case "commune":
+			rows[i].Label = s.communeName(rows[i].Key)
+		default:
+			rows[i].Label = rows[i].Key
+		}
+	}
+}
+
+// sortFeedbackBy sorts rows by received, descending.
+func sortFeedbackBy(rows []FeedbackRow) {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Received > rows[j].Received })
+}
+
+// joinTopics renders topic codes as labels.
+func (s *Server) joinTopics(codes []string, lang string) string {
+	ls := make([]string, len(codes))
+	for i, c := range codes {
+		ls[i] = s.topicLabel(c, lang)
+	}
+	return strings.Join(ls, "; ")
+}
+
+// String renders the n-gram and its weight, e.g. "ô nhiễm (0.42)".
+func (c Contribution) String() string {
+	return c.Text + " (" + strconv.FormatFloat(c.Weight, 'f', 2, 64) + ")"
+}

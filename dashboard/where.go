@@ -1,0 +1,132 @@
+package dashboard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// table says how a filter applies to one source table. Every field is a
+// constant of this package, never request input.
+type table struct {
+	// date is the expression of the calendar day, e.g. "day" or
+	// "toDate(occurred_at)"; "" when the period does not apply.
+	date string
+	// topic is "column" (topic + is_primary columns), "array" (the topics
+	// array of events), "cells" (topic column, every topic counts) or "" (no
+	// topic dimension: the topic filter does not apply).
+	topic string
+	// channel is the channel column, or "" when there is none.
+	channel string
+}
+
+var (
+	tDaily    = table{date: "day", topic: "column", channel: "channel"}
+	tByTopic  = table{date: "day", topic: "cells", channel: "channel"}
+	tHourly   = table{topic: "cells"}
+	tEvents   = table{date: "toDate(occurred_at)", topic: "array", channel: "channel"}
+	tIssues   = table{date: "day", topic: "column"}
+	tMonthly  = table{date: "month"}
+	tCommit   = table{date: "toDate(made_at)"}
+	tNoPeriod = table{}
+)
+
+// where is a WHERE clause under construction: SQL fragments written in
+// this package and the values bound to their ? placeholders.
+type where struct {
+	parts []string
+	args  []any
+}
+
+func (w *where) add(sql string, args ...any) {
+	if strings.Count(sql, "?") != len(args) {
+		panic(fmt.Sprintf("dashboard: condition %q takes %d values, got %d", sql, strings.Count(sql, "?"), len(args)))
+	}
+	w.parts = append(w.parts, sql)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.parts) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(w.parts, " AND ")
+}
+
+// cond builds the conditions of f for t, limited to the scope sc.
+func cond(f Filter, sc Scope, t table) *where {
+	w := &where{}
+	if t.date != "" {
+		w.add(t.date+" >= toDate(?) AND "+t.date+" <= toDate(?)", f.From.Format("2006-01-02"), f.To.Format("2006-01-02"))
+	}
+	if t.date == "month" {
+		// Monthly tables: every month that overlaps the period.
+		w.args[len(w.args)-2] = time.Date(f.From.Year(), f.From.Month(), 1, 0, 0, 0, 0, Hanoi).Format("2006-01-02")
+	}
+	if list, restricted := f.communes(sc); restricted {
+		w.add("has(?, commune_code)", list)
+	}
+	switch t.topic {
+	case "column":
+		if f.Topic != "" {
+			w.add("topic = ?", f.Topic)
+		} else {
+			w.add("is_primary = 1")
+		}
+	case "cells":
+		if f.Topic != "" {
+			w.add("topic = ?", f.Topic)
+		}
+	case "array":
+		if f.Topic != "" {
+			w.add("has(topics, ?)", f.Topic)
+		}
+	}
+	if t.channel != "" && f.Channel != "" {
+		w.add(t.channel+" = ?", f.Channel)
+	}
+	return w
+}
+
+// bucketOf whitelists the granularities: the bucket of a Date expression,
+// as a String (YYYY-MM-DD, the bucket's first day).
+func bucketOf(granularity, date string) string {
+	switch granularity {
+	case "week":
+		return "toString(toMonday(" + date + "))"
+	case "month":
+		return "toString(toStartOfMonth(" + date + "))"
+	case "quarter":
+		return "toString(toStartOfQuarter(" + date + "))"
+	}
+	return "toString(" + date + ")"
+}
+
+// textExpr is a feedback text: the typed column, or the payload's text for
+// rows written before the projector filled it.
+const textExpr = "if(text != '', text, visitParamExtractString(payload, 'text'))"
+
+// foldExpr folds textExpr in ClickHouse the way Fold does in Go (lower
+// case, no diacritics, đ → d) with functions that exist in ClickHouse 18.16
+// and current versions; the precomputed text_folded column is used when
+// the projector filled it.
+var foldExpr = func() string {
+	e := "lowerUTF8(" + textExpr + ")"
+	for _, g := range foldGroups {
+		e = "replaceRegexpAll(" + e + ", '" + strings.Join(strings.Split(g.from, ""), "|") + "', '" + g.to + "')"
+	}
+	e = "replaceRegexpAll(" + e + ", '[[:space:]]+', ' ')"
+	return "if(text_folded != '', text_folded, " + e + ")"
+}()
+
+// fillSQL replaces each {{name}} in sql with vars[name]; it panics when a
+// placeholder is left, a programming error that tests catch.
+func fillSQL(sql string, vars map[string]string) string {
+	for k, v := range vars {
+		sql = strings.ReplaceAll(sql, "{{"+k+"}}", v)
+	}
+	if i := strings.Index(sql, "{{"); i >= 0 {
+		panic("dashboard: unfilled placeholder in query: " + sql[i:min(len(sql), i+30)])
+	}
+	return sql
+}
