@@ -24,3 +24,9 @@ go vet ./...
 export DVPULSE_TEST_KAFKA=127.0.0.1:$KAFKA_PORT DVPULSE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP_PORT
 log "go test (unit and integration)"
 go test -count=1 -timeout 45m "$@" ./...
+
+if [ $# -eq 0 ]; then
+  log "fuzzing the event decoder and the ingest request splitter (short runs; no panics allowed)"
+  go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-15s}" ./event
+  go test -run '^$' -fuzz '^FuzzSplitEvents$' -fuzztime "${FUZZTIME:-15s}" ./ingest
+fi
