@@ -30,10 +30,11 @@ func integer(desc string, minimum int) map[string]any {
 	return map[string]any{"type": "integer", "minimum": minimum, "description": desc}
 }
 
-func boolean(desc string) map[string]any { return map[string]any{"type": "boolean", "description": desc} }
+func boolean(desc string) map[string]any {
+	return map[string]any{"type": "boolean", "description": desc}
+}
 
 var dateTimeSchema = map[string]any{"type": "string", "format": "date-time", "description": "RFC 3339 with an offset"}
-
 
 // fields lists every type-specific field of the contract. Order is the
 // order of JSON Schema properties.
@@ -80,7 +81,9 @@ var fields = []fieldDef{
 	{name: "outcome", set: func(e *Event) bool { return e.Outcome != "" }, schema: enum(Outcomes, "outcome of the answer or resolution"),
 		check: vocabCheck(Outcomes, func(e *Event) string { return e.Outcome })},
 	{name: "answer_ref", set: func(e *Event) bool { return e.AnswerRef != "" }, schema: str("reference of the written answer (document number)", maxShortLen),
-		check: func(_ *Decoder, e *Event, add adder) { e.AnswerRef = checkShortText(e.AnswerRef, "answer_ref", maxShortLen, add) }},
+		check: func(_ *Decoder, e *Event, add adder) {
+			e.AnswerRef = checkShortText(e.AnswerRef, "answer_ref", maxShortLen, add)
+		}},
 	{name: "within_deadline", set: func(e *Event) bool { return e.WithinDeadline != nil }, schema: boolean("whether it happened within the deadline")},
 	{name: "dialogue_id", set: func(e *Event) bool { return e.DialogueID != "" }, schema: str("the dialogue's id", maxIDLen)},
 	{name: "dialogue_kind", set: func(e *Event) bool { return e.DialogueKind != "" }, schema: enum(DialogueKinds, "periodic or ad hoc"),
@@ -97,7 +100,9 @@ var fields = []fieldDef{
 		check: func(_ *Decoder, e *Event, add adder) { e.Evidence = checkShortText(e.Evidence, "evidence", 4000, add) }},
 	{name: "model_id", set: func(e *Event) bool { return e.ModelID != "" }, schema: str("the Dân vận khéo model's id", maxIDLen)},
 	{name: "model_name", set: func(e *Event) bool { return e.ModelName != "" }, schema: str("the model's name", 1000),
-		check: func(_ *Decoder, e *Event, add adder) { e.ModelName = checkShortText(e.ModelName, "model_name", 1000, add) }},
+		check: func(_ *Decoder, e *Event, add adder) {
+			e.ModelName = checkShortText(e.ModelName, "model_name", 1000, add)
+		}},
 	{name: "field", set: func(e *Event) bool { return e.Field != "" }, schema: enum(ModelFields, "the model's field"),
 		check: vocabCheck(ModelFields, func(e *Event) string { return e.Field })},
 	{name: "year", set: func(e *Event) bool { return e.Year != 0 }, schema: map[string]any{"type": "integer", "minimum": 1990, "maximum": 2100},

@@ -35,6 +35,9 @@ type Config struct {
 	SessionTimeout time.Duration
 	// Province is the province whose locality registry maps codes. Default 42.
 	Province string
+	// Score makes the projector score feedback texts that arrive without a
+	// sentiment or topics, with the embedded model. Default true.
+	Score bool
 }
 
 // DefaultConfig returns the defaults, which work against deploy/local.
@@ -52,6 +55,7 @@ func DefaultConfig() Config {
 		DedupCapacity:   2_000_000,
 		SessionTimeout:  10 * time.Second,
 		Province:        "42",
+		Score:           true,
 	}
 }
 
@@ -72,6 +76,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	if fs.Lookup("kafka-deadletter-topic") == nil {
 		fs.StringVar(&c.DeadLetterTopic, "kafka-deadletter-topic", c.DeadLetterTopic, "Kafka topic for messages that cannot be projected")
 	}
+	fs.BoolVar(&c.Score, "projector-score", c.Score, "score feedback texts sent without sentiment or topics with the embedded Vietnamese model")
 	fs.StringVar(&c.Group, "projector-group", c.Group, "Kafka consumer group of the projectors")
 	fs.IntVar(&c.FlushRows, "projector-flush-rows", c.FlushRows, "insert a batch once it has this many rows")
 	fs.IntVar(&c.FlushBytes, "projector-flush-bytes", c.FlushBytes, "insert a batch once its messages hold this many bytes")

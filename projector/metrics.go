@@ -10,6 +10,8 @@ type metrics struct {
 	chErrors     prometheus.Counter
 	lag          *prometheus.GaugeVec
 	seen         prometheus.Gauge
+	stored       *prometheus.GaugeVec
+	flushing     prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -44,7 +46,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "dvpulse_projector_dedup_ids",
 			Help: "event_ids held in memory to recognise resent events.",
 		}),
+		stored: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dvpulse_projector_stored_offset",
+			Help: "Highest Kafka offset stored in ClickHouse per partition (events or dead letters); the projector resumes after it.",
+		}, []string{"topic", "partition"}),
+		flushing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dvpulse_projector_flush_in_progress",
+			Help: "1 while a batch is being written to ClickHouse (retries included), else 0.",
+		}),
 	}
-	reg.MustRegister(m.events, m.rows, m.batchRows, m.flushSeconds, m.chErrors, m.lag, m.seen)
+	reg.MustRegister(m.events, m.rows, m.batchRows, m.flushSeconds, m.chErrors, m.lag, m.seen, m.stored, m.flushing)
 	return m
 }

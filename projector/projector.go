@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"dvpulse/event"
 	"dvpulse/internal/svc"
 	"dvpulse/locality"
+	"dvpulse/nlp"
+	"dvpulse/warehouse"
 )
 
 // Projector consumes the event topic as a member of a consumer group and
@@ -31,6 +34,8 @@ type Projector struct {
 	m      *metrics
 	health *svc.Health
 	seen   *seenSet
+	scorer *nlp.Scorer // nil: texts are not scored
+	db     string      // the connection's database, named in insert query_ids
 }
 
 // New builds a projector. conn must point at a migrated database.
@@ -38,8 +43,15 @@ func New(cfg Config, log *slog.Logger, conn driver.Conn, dec *event.Decoder, loc
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("projector config: %w", err)
 	}
+	var scorer *nlp.Scorer
+	if cfg.Score {
+		var err error
+		if scorer, err = nlp.Default(); err != nil {
+			return nil, fmt.Errorf("load the sentiment and topic models: %w", err)
+		}
+	}
 	return &Projector{
-		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg),
+		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg), scorer: scorer,
 		dlq: &kafka.Writer{
 			Addr:         kafka.TCP(cfg.BrokerList()...),
 			Topic:        cfg.DeadLetterTopic,
@@ -112,9 +124,17 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 		}
 		return nil
 	}
+	db, err := retry(ctx, gctx, p, "read current database", func() (string, error) { return warehouse.CurrentDatabase(ctx, p.conn) })
+	if err != nil {
+		return err
+	}
+	p.db = db
 	offsets, err := retry(ctx, gctx, p, "read stored offsets", func() (map[int]int64, error) { return p.storedOffsets(ctx) })
 	if err != nil {
 		return err
+	}
+	for part, off := range offsets {
+		p.m.stored.WithLabelValues(p.cfg.Topic, strconv.Itoa(part)).Set(float64(off))
 	}
 	seen, err := retry(ctx, gctx, p, "load recent event_ids", func() (*seenSet, error) { return p.loadSeen(ctx, parts) })
 	if err != nil {
@@ -209,10 +229,19 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 			// unwritten batch to be read again from the stored offsets.
 			return nil
 		case <-ctx.Done():
+			// Take what the readers already fetched, then write it all.
+			for n := len(msgs); n > 0; n-- {
+				m := <-msgs
+				batch = append(batch, m)
+			}
 			p.log.Info("projector stopping: writing the batch in hand", "messages", len(batch))
 			sctx, scancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer scancel()
-			return flush(sctx)
+			if err := flush(sctx); err != nil {
+				p.log.Error("the batch in hand was not written; it will be read again on the next start", "err", err)
+				return err
+			}
+			return nil
 		}
 	}
 }
@@ -226,9 +255,14 @@ func retry[T any](ctx, gctx context.Context, p *Projector, what string, f func()
 		if err == nil {
 			return v, nil
 		}
-		p.m.chErrors.Inc()
-		p.health.SetNotReady(what + ": " + err.Error())
-		p.log.Warn("retrying", "what", what, "in", backoff, "err", err)
+		if errors.Is(err, errRetryQuietly) {
+			p.log.Debug("waiting", "what", what, "why", err)
+			backoff = 50 * time.Millisecond
+		} else {
+			p.m.chErrors.Inc()
+			p.health.SetNotReady(what + ": " + err.Error())
+			p.log.Warn("retrying", "what", what, "in", backoff, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return v, ctx.Err()
@@ -285,42 +319,102 @@ func (p *Projector) loadSeen(ctx context.Context, parts []int) (*seenSet, error)
 	return s, rows.Err()
 }
 
-// flush projects one batch. It retries ClickHouse until it succeeds or fctx
-// ends; Kafka keeps the messages meanwhile, and memory stays bounded because
-// no more are read.
+// flush projects one batch. It retries until it succeeds or fctx ends;
+// Kafka keeps the messages meanwhile, and memory stays bounded because no
+// more are read. After a failed attempt the outcome of the last insert is
+// unknown (ClickHouse may have stored the block and then lost the
+// connection), so before trying again it reads back, from events itself,
+// how far each partition got, and drops what is already stored.
 func (p *Projector) flush(ctx, fctx context.Context, gen *kafka.Generation, batch []kafka.Message) error {
 	start := time.Now()
+	p.m.flushing.Set(1)
+	defer p.m.flushing.Set(0)
 	b := p.build(batch)
-	if _, err := retry(fctx, fctx, p, "write batch to ClickHouse", func() (struct{}, error) { return struct{}{}, p.write(fctx, b) }); err != nil {
+	failed := false
+	if _, err := retry(fctx, fctx, p, "write batch to ClickHouse", func() (struct{}, error) {
+		if !b.enriched {
+			if err := p.enrich(fctx, b); err != nil {
+				return struct{}{}, err
+			}
+			b.enriched = true
+		}
+		if failed {
+			stored, err := p.storedSince(fctx, b)
+			if err != nil {
+				return struct{}{}, fmt.Errorf("read back stored offsets: %w", err)
+			}
+			b.dropStored(stored)
+		}
+		err := p.write(fctx, b)
+		failed = err != nil && !errors.Is(err, errFenced)
+		return struct{}{}, err
+	}); err != nil {
 		return fmt.Errorf("batch of %d messages not written: %w", len(batch), err)
 	}
 	p.health.SetReady()
 	for _, k := range b.keys {
 		p.seen.add(k)
 	}
+	for pk, off := range b.last {
+		p.m.stored.WithLabelValues(pk.topic, strconv.Itoa(pk.partition)).Set(float64(off))
+	}
 	p.m.seen.Set(float64(p.seen.len()))
-	p.m.events.WithLabelValues("inserted").Add(float64(len(b.events)))
+	p.m.events.WithLabelValues("inserted").Add(float64(b.events))
 	p.m.events.WithLabelValues("duplicate").Add(float64(b.duplicates))
-	p.m.events.WithLabelValues("dead_letter").Add(float64(len(b.dead)))
-	p.m.rows.WithLabelValues("events").Add(float64(len(b.events)))
-	p.m.rows.WithLabelValues("dead_letters").Add(float64(len(b.dead)))
+	p.m.events.WithLabelValues("dead_letter").Add(float64(b.dead))
+	p.m.rows.WithLabelValues("events").Add(float64(b.events))
+	p.m.rows.WithLabelValues("dead_letters").Add(float64(b.dead))
 	p.m.batchRows.Observe(float64(len(batch)))
 	p.m.flushSeconds.Observe(time.Since(start).Seconds())
 
 	// Informational: lets Kafka's own tools show the group's progress. The
 	// projector itself resumes from the offsets stored in ClickHouse.
 	commit := map[string]map[int]int64{}
-	for _, m := range batch {
-		if commit[m.Topic] == nil {
-			commit[m.Topic] = map[int]int64{}
+	for pk, off := range b.last {
+		if commit[pk.topic] == nil {
+			commit[pk.topic] = map[int]int64{}
 		}
-		commit[m.Topic][m.Partition] = max(commit[m.Topic][m.Partition], m.Offset+1)
+		commit[pk.topic][pk.partition] = off + 1
 	}
 	if err := gen.CommitOffsets(commit); err != nil && ctx.Err() == nil {
 		p.log.Debug("committing offsets to the consumer group failed (informational only)", "err", err)
 	}
 	return nil
 }
+
+// storedSince reads, from the events table itself (not projector_offsets,
+// whose materialized view might not have run if an insert failed half-way),
+// the highest stored offset per partition among rows received since the
+// batch's oldest row.
+func (p *Projector) storedSince(ctx context.Context, b *prepared) (map[partKey]int64, error) {
+	out := map[partKey]int64{}
+	if b.minRecv.IsZero() {
+		return out, nil
+	}
+	quoted := make([]string, 0, 1)
+	for _, tp := range b.topics() {
+		quoted = append(quoted, "'"+strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(tp)+"'")
+	}
+	rows, err := p.conn.Query(ctx, "SELECT kafka_topic, kafka_partition, max(kafka_offset) FROM events WHERE received_at >= ? AND kafka_topic IN ("+strings.Join(quoted, ", ")+") GROUP BY kafka_topic, kafka_partition",
+		b.minRecv.Add(-time.Second).Truncate(time.Second))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var topic string
+		var part int32
+		var off int64
+		if err := rows.Scan(&topic, &part, &off); err != nil {
+			return nil, err
+		}
+		out[partKey{topic, int(part)}] = off
+	}
+	return out, rows.Err()
+}
+
+// errRetryQuietly marks errors that are waits rather than failures.
+var errRetryQuietly = errors.New("projector: waiting")
 
 // ErrPoison marks a message that cannot be projected.
 var ErrPoison = errors.New("projector: message cannot be projected")

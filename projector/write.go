@@ -3,20 +3,29 @@ package projector
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"dvpulse/event"
 	"dvpulse/locality"
+	"dvpulse/warehouse"
 )
 
 // eventRow is one row of the events table.
 type eventRow struct {
-	ev      *event.Event
-	commune string
-	payload string
-	msg     kafka.Message
+	ev           *event.Event
+	commune      string
+	payload      string
+	received     time.Time
+	msg          kafka.Message
+	folded       string        // text without diacritics, for search
+	topicsMethod string        // sender, case, or model:<version>
+	sentiment    sentimentCols // feedback.received only
+	// Case context of a feedback lifecycle event (see enrich.go).
+	caseReceived, caseDue  time.Time
+	firstAction, firstDone bool
 }
 
 // deadRow is one row of the dead_letters table.
@@ -25,29 +34,68 @@ type deadRow struct {
 	reason string
 }
 
-// prepared is a decoded batch, ready to write (and to write again after a
-// failure: building it has no side effects).
-type prepared struct {
-	events     []eventRow
-	dead       []deadRow
-	keys       []uuidKey
-	duplicates int
+// step is one insert: either events or dead letters.
+type step struct {
+	events []eventRow
+	dead   []deadRow
 }
 
-// build decodes batch, sets aside poison messages and drops events whose
-// event_id is already stored or appears earlier in the batch.
+// partKey names a Kafka partition.
+type partKey struct {
+	topic     string
+	partition int
+}
+
+// prepared is a decoded batch split into ordered inserts (steps), ready to
+// write and to write again after a failure: building it has no side effects.
+//
+// Dead letters also advance the stored offsets (projector_offsets is fed
+// from dead_letters too), so a dead letter must never be stored before the
+// events that precede it in its partition, nor events before the dead
+// letters that precede them. The steps alternate accordingly: the events of
+// every partition up to its first poison run, those dead letters, the events
+// up to the next poison run, and so on. Without poison a batch is a single
+// insert. Each step is a commit point for its rows.
+type prepared struct {
+	enriched   bool // lifecycle rows have their case context
+	steps      []step
+	dlq        []deadRow // still to publish to the dead-letter topic
+	keys       []uuidKey
+	events     int
+	dead       int
+	duplicates int
+	minRecv    time.Time
+	last       map[partKey]int64 // highest offset per partition in the batch
+}
+
+type item struct {
+	ev   *eventRow
+	dead *deadRow
+}
+
+// build decodes batch, sets aside poison messages, drops events whose
+// event_id is already stored or appears earlier in the batch, and orders
+// the inserts.
 func (p *Projector) build(batch []kafka.Message) *prepared {
-	out := &prepared{}
+	out := &prepared{last: map[partKey]int64{}}
 	inBatch := make(map[uuidKey]struct{}, len(batch))
+	perPart := map[partKey][]item{}
+	var order []partKey
 	for _, m := range batch {
+		pk := partKey{m.Topic, m.Partition}
+		if _, ok := perPart[pk]; !ok {
+			order = append(order, pk)
+			perPart[pk] = nil
+		}
+		out.last[pk] = max(out.last[pk], m.Offset)
 		ev, errs := p.dec.Decode(m.Value)
 		if errs != nil {
-			out.dead = append(out.dead, deadRow{msg: m, reason: errs.Error()})
+			perPart[pk] = append(perPart[pk], item{dead: &deadRow{msg: m, reason: errs.Error()}})
 			continue
 		}
 		k, ok := parseUUID(ev.EventID)
 		if !ok {
-			out.dead = append(out.dead, deadRow{msg: m, reason: "event_id: not a UUID"})
+			perPart[pk] = append(perPart[pk], item{dead: &deadRow{msg: m, reason: "event_id: not a UUID"}})
 			continue
 		}
 		if _, dup := inBatch[k]; dup || p.seen.has(k) {
@@ -61,26 +109,103 @@ func (p *Projector) build(batch []kafka.Message) *prepared {
 				commune = c
 			}
 		}
-		out.events = append(out.events, eventRow{ev: ev, commune: commune, payload: string(m.Value), msg: m})
+		received := ev.Received()
+		if received.IsZero() {
+			received = m.Time
+		}
+		if out.minRecv.IsZero() || received.Before(out.minRecv) {
+			out.minRecv = received
+		}
+		row := &eventRow{ev: ev, commune: commune, payload: string(m.Value), received: received, msg: m}
+		if ev.EventType == "feedback.received" {
+			scoreFeedback(p.scorer, row)
+		}
+		perPart[pk] = append(perPart[pk], item{ev: row})
 		out.keys = append(out.keys, k)
+		out.events++
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].topic != order[j].topic {
+			return order[i].topic < order[j].topic
+		}
+		return order[i].partition < order[j].partition
+	})
+	cursor := make([]int, len(order))
+	for {
+		var st step
+		var dt step
+		for i, pk := range order {
+			items := perPart[pk]
+			for cursor[i] < len(items) && items[cursor[i]].ev != nil {
+				st.events = append(st.events, *items[cursor[i]].ev)
+				cursor[i]++
+			}
+			for cursor[i] < len(items) && items[cursor[i]].dead != nil {
+				dt.dead = append(dt.dead, *items[cursor[i]].dead)
+				cursor[i]++
+			}
+		}
+		if len(st.events) == 0 && len(dt.dead) == 0 {
+			break
+		}
+		if len(st.events) > 0 {
+			out.steps = append(out.steps, st)
+		}
+		if len(dt.dead) > 0 {
+			out.steps = append(out.steps, dt)
+			out.dlq = append(out.dlq, dt.dead...)
+			out.dead += len(dt.dead)
+		}
 	}
 	return out
 }
 
-const insertEvents = `INSERT INTO events (event_id, event_type, schema_version, occurred_at, received_at,
-    source_system, source_record_id, locality_scheme, locality_code, commune_code, aggregate_id,
-    channel, topics, org, payload, kafka_topic, kafka_partition, kafka_offset)`
+// dropStored removes the rows at or below stored offsets: after an insert
+// whose outcome is unknown, the rows it did store must not be sent again.
+func (b *prepared) dropStored(stored map[partKey]int64) {
+	var steps []step
+	for _, st := range b.steps {
+		var ns step
+		for _, r := range st.events {
+			if off, ok := stored[partKey{r.msg.Topic, r.msg.Partition}]; !ok || r.msg.Offset > off {
+				ns.events = append(ns.events, r)
+			}
+		}
+		for _, d := range st.dead {
+			if off, ok := stored[partKey{d.msg.Topic, d.msg.Partition}]; !ok || d.msg.Offset > off {
+				ns.dead = append(ns.dead, d)
+			}
+		}
+		if len(ns.events) > 0 || len(ns.dead) > 0 {
+			steps = append(steps, ns)
+		}
+	}
+	b.steps = steps
+}
+
+// topics lists the topics of the remaining rows.
+func (b *prepared) topics() []string {
+	seen := map[string]bool{}
+	var out []string
+	for pk := range b.last {
+		if !seen[pk.topic] {
+			seen[pk.topic] = true
+			out = append(out, pk.topic)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 const insertDead = `INSERT INTO dead_letters (kafka_topic, kafka_partition, kafka_offset, reason, payload, dead_at)`
 
-// write stores a prepared batch: dead letters first (Kafka topic, then
-// table), then the events as one block. The events insert is the commit
-// point: its rows carry their offsets, and the materialized views fed by it
-// see exactly that block.
+// write stores a prepared batch: the dead letters to the dead-letter topic
+// first, then the steps in order. Completed steps are removed from b, so a
+// retry continues where the failure happened.
 func (p *Projector) write(ctx context.Context, b *prepared) error {
-	if len(b.dead) > 0 {
-		msgs := make([]kafka.Message, len(b.dead))
-		for i, d := range b.dead {
+	if len(b.dlq) > 0 {
+		msgs := make([]kafka.Message, len(b.dlq))
+		for i, d := range b.dlq {
 			msgs[i] = kafka.Message{Key: d.msg.Key, Value: d.msg.Value, Headers: []kafka.Header{
 				{Key: "reason", Value: []byte(d.reason)},
 				{Key: "origin", Value: []byte(fmt.Sprintf("%s/%d/%d", d.msg.Topic, d.msg.Partition, d.msg.Offset))},
@@ -90,46 +215,79 @@ func (p *Projector) write(ctx context.Context, b *prepared) error {
 		if err := p.dlq.WriteMessages(ctx, msgs...); err != nil {
 			return fmt.Errorf("dead-letter topic %s: %w", p.cfg.DeadLetterTopic, err)
 		}
-		batch, err := p.conn.PrepareBatch(ctx, insertDead)
-		if err != nil {
-			return fmt.Errorf("prepare dead_letters insert: %w", err)
-		}
-		defer batch.Close()
-		now := time.Now()
-		for _, d := range b.dead {
-			if err := batch.Append(d.msg.Topic, int32(d.msg.Partition), d.msg.Offset, d.reason, string(d.msg.Value), now); err != nil {
-				return fmt.Errorf("append dead letter: %w", err)
+		b.dlq = nil
+	}
+	for len(b.steps) > 0 {
+		st := b.steps[0]
+		if len(st.events) > 0 {
+			if err := p.insertEvents(ctx, st.events); err != nil {
+				return err
+			}
+		} else {
+			if err := p.insertDead(ctx, st.dead); err != nil {
+				return err
+			}
+			for _, d := range st.dead {
+				p.log.Warn("message sent to the dead-letter topic", "topic", d.msg.Topic, "partition", d.msg.Partition, "offset", d.msg.Offset, "reason", d.reason)
 			}
 		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("insert dead_letters: %w", err)
-		}
-		for _, d := range b.dead {
-			p.log.Warn("message sent to the dead-letter topic", "topic", d.msg.Topic, "partition", d.msg.Partition, "offset", d.msg.Offset, "reason", d.reason)
+		b.steps = b.steps[1:]
+	}
+	return nil
+}
+
+func (p *Projector) insertDead(ctx context.Context, dead []deadRow) error {
+	batch, err := p.conn.PrepareBatch(ctx, insertDead)
+	if err != nil {
+		return fmt.Errorf("prepare dead_letters insert: %w", err)
+	}
+	defer batch.Close()
+	now := time.Now()
+	for _, d := range dead {
+		if err := batch.Append(d.msg.Topic, int32(d.msg.Partition), d.msg.Offset, d.reason, string(d.msg.Value), now); err != nil {
+			return fmt.Errorf("append dead letter: %w", err)
 		}
 	}
-	if len(b.events) == 0 {
-		return nil
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert dead_letters: %w", err)
 	}
-	batch, err := p.conn.PrepareBatch(ctx, insertEvents)
+	return nil
+}
+
+// errFenced is returned by insertEvents when a write fence is up.
+var errFenced = fmt.Errorf("%w: a write fence is up (projection rebuild)", errRetryQuietly)
+
+// insertEvents inserts rows as one block. It starts the INSERT first and
+// only then checks the write fence (see warehouse.AcquireFence): when the
+// fence is up it ends the insert empty and returns errFenced.
+func (p *Projector) insertEvents(ctx context.Context, rows []eventRow) error {
+	batch, err := p.conn.PrepareBatch(warehouse.InsertContext(ctx, p.db), insertEvents)
 	if err != nil {
 		return fmt.Errorf("prepare events insert: %w", err)
 	}
 	defer batch.Close()
-	for _, r := range b.events {
-		ev := r.ev
-		received := ev.Received()
-		if received.IsZero() {
-			received = r.msg.Time
+	fenced, err := warehouse.Fenced(ctx, p.conn)
+	if err != nil {
+		return err
+	}
+	if fenced {
+		return errFenced
+	}
+	if n := len(batch.Columns()); n != len(eventColumns) {
+		return fmt.Errorf("events insert has %d columns, want %d", n, len(eventColumns))
+	}
+	bufs := make([]colBuf, len(eventColumns))
+	for i, c := range eventColumns {
+		bufs[i] = c.buf(len(rows))
+	}
+	for i := range rows {
+		for _, b := range bufs {
+			b.add(&rows[i])
 		}
-		topics := ev.Topics
-		if topics == nil {
-			topics = []string{}
-		}
-		if err := batch.Append(ev.EventID, ev.EventType, uint16(ev.SchemaVersion), ev.Occurred(), received,
-			ev.Source.System, ev.Source.RecordID, ev.Locality.Scheme, ev.Locality.Code, r.commune, ev.AggregateID(),
-			ev.Channel, topics, ev.Org, r.payload, r.msg.Topic, int32(r.msg.Partition), r.msg.Offset); err != nil {
-			return fmt.Errorf("append event %s: %w", ev.EventID, err)
+	}
+	for i, b := range bufs {
+		if err := batch.Column(i).Append(b.values()); err != nil {
+			return fmt.Errorf("append events column %s: %w", eventColumns[i].name, err)
 		}
 	}
 	if err := batch.Send(); err != nil {

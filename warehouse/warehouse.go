@@ -31,6 +31,11 @@ type Config struct {
 	User, Password string
 	// DialTimeout bounds connecting. Default 5 s.
 	DialTimeout time.Duration
+	// Cluster, when set, names the ClickHouse cluster: migrations become
+	// Replicated tables + Distributed tables ON CLUSTER (see
+	// ClusterStatements) and inserts into Distributed tables are synchronous.
+	// Default "" (one server).
+	Cluster string
 }
 
 // DefaultConfig returns settings that work against deploy/local.
@@ -44,6 +49,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Database, "clickhouse-database", c.Database, "ClickHouse database for dvpulse's tables")
 	fs.StringVar(&c.User, "clickhouse-user", c.User, "ClickHouse user")
 	fs.StringVar(&c.Password, "clickhouse-password", c.Password, "ClickHouse password")
+	fs.StringVar(&c.Cluster, "clickhouse-cluster", c.Cluster, "ClickHouse cluster name for Replicated + Distributed tables ON CLUSTER; empty for one server")
 }
 
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -53,6 +59,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.Addr == "" {
 		errs = append(errs, errors.New("clickhouse-addr: empty"))
+	}
+	if c.Cluster != "" && !identRe.MatchString(c.Cluster) {
+		errs = append(errs, fmt.Errorf("clickhouse-cluster: %q is not a plain identifier (letters, digits, _)", c.Cluster))
 	}
 	if !identRe.MatchString(c.Database) {
 		errs = append(errs, fmt.Errorf("clickhouse-database: %q is not a plain identifier (letters, digits, _)", c.Database))
@@ -70,7 +79,11 @@ func Open(ctx context.Context, cfg Config) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database)
+	create := "CREATE DATABASE IF NOT EXISTS " + cfg.Database
+	if cfg.Cluster != "" {
+		create += " ON CLUSTER " + cfg.Cluster
+	}
+	err = boot.Exec(ctx, create)
 	boot.Close()
 	if err != nil {
 		return nil, fmt.Errorf("create database %s: %w", cfg.Database, err)
@@ -83,7 +96,14 @@ func open(ctx context.Context, cfg Config, db string) (driver.Conn, error) {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
+	var settings clickhouse.Settings
+	if cfg.Cluster != "" {
+		// An insert into a Distributed table returns only once every shard
+		// stored its rows: the projector's commit point stays an insert.
+		settings = clickhouse.Settings{"insert_distributed_sync": 1}
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
+		Settings:        settings,
 		Protocol:        clickhouse.Native,
 		Addr:            []string{cfg.Addr},
 		Auth:            clickhouse.Auth{Database: db, Username: cfg.User, Password: cfg.Password},
@@ -176,8 +196,22 @@ const trackingTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // order, and returns the names it applied. Statements use IF NOT EXISTS, so a
 // migration interrupted half-way is safe to run again.
 func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string, error) {
-	if err := conn.Exec(ctx, trackingTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	return MigrateCluster(ctx, conn, log, "")
+}
+
+// MigrateCluster is Migrate in cluster mode when cluster is not empty: every
+// statement, the tracking table's included, is rewritten by
+// ClusterStatements.
+func MigrateCluster(ctx context.Context, conn driver.Conn, log *slog.Logger, cluster string) ([]string, error) {
+	rw := NewClusterRewriter(cluster)
+	tracking, err := rw.Rewrite([]string{trackingTable})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range tracking {
+		if err := conn.Exec(ctx, st); err != nil {
+			return nil, fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	done := map[int]bool{}
 	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
@@ -202,12 +236,16 @@ func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string,
 	}
 	var applied []string
 	for _, m := range ms {
+		stmts, err := rw.Rewrite(m.Statements)
+		if err != nil {
+			return applied, fmt.Errorf("migration %04d_%s in cluster mode: %w", m.Version, m.Name, err)
+		}
 		if done[m.Version] {
 			continue
 		}
 		name := fmt.Sprintf("%04d_%s", m.Version, m.Name)
-		log.Info("applying migration", "migration", name, "statements", len(m.Statements))
-		for i, st := range m.Statements {
+		log.Info("applying migration", "migration", name, "statements", len(stmts))
+		for i, st := range stmts {
 			if err := conn.Exec(ctx, st); err != nil {
 				return applied, fmt.Errorf("migration %s, statement %d: %w", name, i+1, err)
 			}

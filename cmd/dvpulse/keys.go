@@ -21,7 +21,7 @@ Manages the write keys of the ingest API. The keys file stores only SHA-256
 hashes of the tokens; a running ingest reloads it within a second.
 
   dvpulse keys create --name hotline_1022 --types 'feedback.*' \
-      --localities '2025:18073,2025:18076' --rate 200
+      --localities '2025:18073,2025:18100' --rate 200
         prints the token once; send it as Authorization: Bearer <token>
   dvpulse keys list
   dvpulse keys revoke NAME

@@ -20,6 +20,7 @@ Services:
   all          run ingest, projector and dashboard in one process
   ingest       HTTP API that validates events and publishes them to Kafka
   projector    Kafka consumer that writes events to ClickHouse exactly once
+               ("dvpulse projector rebuild NAME" rebuilds one projection from the event log)
   dashboard    web pages and the JSON/CSV API
 
 Tools:
@@ -56,6 +57,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "all", "ingest", "projector", "dashboard":
+		if cmd == "projector" && len(rest) > 0 && rest[0] == "rebuild" {
+			return RunRebuild(ctx, rest[1:], stdout, stderr)
+		}
 		return runServices(ctx, cmd, rest, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)

@@ -68,8 +68,14 @@ from=$(TZ=Asia/Ho_Chi_Minh date -d '-200 days' +%F)
 to=$(TZ=Asia/Ho_Chi_Minh date +%F)
 api="http://$DASH/api/v1/feedback/volume?from=$from&to=$to&granularity=month"
 token=$("$BIN" users token create --username admin --name run-sh --days 1 2>/dev/null)
-total=$(curl -fsS -H "Authorization: Bearer $token" "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
-feedback_rows=$(chq "SELECT count() FROM $db.events WHERE event_type = 'feedback.received' AND toDate(occurred_at) BETWEEN '$from' AND '$to'")
+# The event log's rows are visible a moment before the projections written
+# by the same insert, so compare until they agree (or 30 s pass).
+for _ in $(seq 1 60); do
+  total=$(curl -fsS -H "Authorization: Bearer $token" "$api" 2>/dev/null | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
+  feedback_rows=$(chq "SELECT count() FROM $db.events WHERE event_type = 'feedback.received' AND toDate(occurred_at) BETWEEN '$from' AND '$to'")
+  [ "${total:-0}" = "$feedback_rows" ] && break
+  sleep 0.5
+done
 cat <<MSG
 
   dvpulse is running.

@@ -20,6 +20,8 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' 
 [ -z "$unformatted" ] || die "gofmt would change: $unformatted (run gofmt -w on them)"
 log "go vet"
 go vet ./...
+log "every migration and dashboard query on current ClickHouse (chdb) and on 18.16"
+"$DVPULSE_ROOT/deploy/check/chdb_check.sh"
 
 export DVPULSE_TEST_KAFKA=127.0.0.1:$KAFKA_PORT DVPULSE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP_PORT
 log "go test (unit and integration)"

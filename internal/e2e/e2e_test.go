@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"dvpulse/dashboard"
@@ -20,8 +21,18 @@ import (
 	"dvpulse/projector"
 )
 
+// pipeline is ingest, projector and dashboard running in-process against
+// a private topic and database.
+type pipeline struct {
+	ingestURL, dashURL string
+	conn               driver.Conn
+	reg                *locality.Registry
+	flush              time.Duration
+	ctx                context.Context
+}
 
-func TestExactCountsThroughThePipeline(t *testing.T) {
+func startPipeline(t *testing.T) *pipeline {
+	t.Helper()
 	brokers := itest.Brokers(t)
 	topic := itest.Topic(t, brokers, "e2e", 4)
 	dlq := itest.Topic(t, brokers, "e2e-dlq", 1)
@@ -35,7 +46,7 @@ func TestExactCountsThroughThePipeline(t *testing.T) {
 
 	// Ingest, publishing to the real topic.
 	icfg := ingest.DefaultConfig()
-	icfg.Topic = topic
+	icfg.Topic, icfg.DeadLetterTopic, icfg.Auth = topic, dlq, "off"
 	pub := ingest.NewKafkaPublisher(brokers, topic, 2*time.Millisecond)
 	ih := &svc.Health{}
 	ih.SetReady()
@@ -70,7 +81,13 @@ func TestExactCountsThroughThePipeline(t *testing.T) {
 	}
 	dts := httptest.NewServer(dsrv.Handler())
 	t.Cleanup(dts.Close)
+	return &pipeline{ingestURL: isrv.URL, dashURL: dts.URL, conn: conn, reg: reg, flush: pcfg.FlushInterval, ctx: ctx}
+}
 
+func TestExactCountsThroughThePipeline(t *testing.T) {
+	pl := startPipeline(t)
+	ctx, conn, reg := pl.ctx, pl.conn, pl.reg
+	pcfg := struct{ FlushInterval time.Duration }{pl.flush}
 	// N distinct events: most in batches, some one by one.
 	const n = 2000
 	end := time.Now().In(dashboard.Hanoi)
@@ -79,7 +96,7 @@ func TestExactCountsThroughThePipeline(t *testing.T) {
 	for i := range events {
 		events[i] = gen.Feedback(i)
 	}
-	s := &demo.Sender{URL: isrv.URL}
+	s := &demo.Sender{URL: pl.ingestURL}
 	accepted, err := s.Send(ctx, events[:1900], 250)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +125,7 @@ func TestExactCountsThroughThePipeline(t *testing.T) {
 
 	from := end.AddDate(0, 0, -100).Format("2006-01-02")
 	to := end.Format("2006-01-02")
-	resp, err := http.Get(dts.URL + "/api/v1/feedback/volume?granularity=week&from=" + from + "&to=" + to)
+	resp, err := http.Get(pl.dashURL + "/api/v1/feedback/volume?granularity=week&from=" + from + "&to=" + to)
 	if err != nil {
 		t.Fatal(err)
 	}

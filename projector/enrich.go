@@ -1,0 +1,196 @@
+package projector
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"dvpulse/event"
+	"dvpulse/nlp"
+	"dvpulse/nlp/textnorm"
+)
+
+// Feedback lifecycle event types, by role.
+var (
+	feedbackLifecycle = map[string]bool{
+		"feedback.assigned": true, "feedback.status_changed": true, "feedback.answered": true,
+		"feedback.resolved": true, "feedback.reopened": true,
+	}
+	feedbackAction = map[string]bool{
+		"feedback.assigned": true, "feedback.status_changed": true, "feedback.answered": true, "feedback.resolved": true,
+	}
+	feedbackDone = map[string]bool{"feedback.answered": true, "feedback.resolved": true}
+)
+
+// caseState is what the projector needs to know of a feedback case's
+// earlier events to project a lifecycle event.
+type caseState struct {
+	received, due  time.Time
+	topics         []string
+	channel        string
+	actions, dones uint64
+}
+
+const caseQuery = `SELECT aggregate_id,
+    minIf(occurred_at, event_type = 'feedback.received') AS received,
+    maxIf(due_at, event_type = 'feedback.received') AS due,
+    anyIf(topics, event_type = 'feedback.received') AS topics,
+    anyIf(channel, event_type = 'feedback.received') AS channel,
+    countIf(event_type IN ('feedback.assigned', 'feedback.status_changed', 'feedback.answered', 'feedback.resolved')) AS actions,
+    countIf(event_type IN ('feedback.answered', 'feedback.resolved')) AS dones
+FROM events
+WHERE event_type IN ('feedback.received', 'feedback.assigned', 'feedback.status_changed', 'feedback.answered', 'feedback.resolved', 'feedback.reopened')
+    AND aggregate_id IN ?
+GROUP BY aggregate_id`
+
+// loadCases reads the stored state of the given feedback cases.
+func (p *Projector) loadCases(ctx context.Context, ids []string) (map[string]*caseState, error) {
+	out := make(map[string]*caseState, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	vals := make([]any, len(ids))
+	for i, id := range ids {
+		vals[i] = id
+	}
+	rows, err := p.conn.Query(ctx, caseQuery, clickhouse.GroupSet{Value: vals})
+	if err != nil {
+		return nil, fmt.Errorf("read feedback cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		st := &caseState{}
+		if err := rows.Scan(&id, &st.received, &st.due, &st.topics, &st.channel, &st.actions, &st.dones); err != nil {
+			return nil, fmt.Errorf("read feedback cases: %w", err)
+		}
+		if st.received.Unix() <= 0 {
+			st.received = time.Time{}
+		}
+		if st.due.Unix() <= 0 {
+			st.due = time.Time{}
+		}
+		out[id] = st
+	}
+	return out, rows.Err()
+}
+
+// enrich gives every feedback lifecycle event of rows its case's context:
+// when the case was received, its deadline, its topics and channel when the
+// event has none, and whether the event is the case's first action or first
+// answer/resolution. Rows are in Kafka order per partition, and a case's
+// events share a partition, so walking the batch in order after the stored
+// state gives each event what came before it.
+func (p *Projector) enrich(ctx context.Context, b *prepared) error {
+	var rows []*eventRow
+	for si := range b.steps {
+		for i := range b.steps[si].events {
+			rows = append(rows, &b.steps[si].events[i])
+		}
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		ev := r.ev
+		if feedbackLifecycle[ev.EventType] && !seen[ev.FeedbackID] {
+			seen[ev.FeedbackID] = true
+			ids = append(ids, ev.FeedbackID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	cases, err := p.loadCases(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		ev := r.ev
+		if ev.FeedbackID == "" || !seen[ev.FeedbackID] {
+			continue
+		}
+		st := cases[ev.FeedbackID]
+		if st == nil {
+			st = &caseState{}
+			cases[ev.FeedbackID] = st
+		}
+		if ev.EventType == "feedback.received" {
+			if st.received.IsZero() || ev.Occurred().Before(st.received) {
+				st.received = ev.Occurred()
+			}
+			st.due, st.topics, st.channel = ev.Due(), ev.Topics, ev.Channel
+			continue
+		}
+		if !feedbackLifecycle[ev.EventType] {
+			continue
+		}
+		if !ev.Due().IsZero() {
+			st.due = ev.Due()
+		}
+		r.caseReceived, r.caseDue = st.received, st.due
+		if len(ev.Topics) == 0 && len(st.topics) > 0 {
+			ev.Topics, r.topicsMethod = st.topics, "case"
+		}
+		if ev.Channel == "" {
+			ev.Channel = st.channel
+		}
+		if feedbackAction[ev.EventType] {
+			r.firstAction = st.actions == 0
+			st.actions++
+		}
+		if feedbackDone[ev.EventType] {
+			r.firstDone = st.dones == 0
+			st.dones++
+		}
+	}
+	return nil
+}
+
+// explainJSON is the stored form of a sentiment explanation.
+type explainJSON struct {
+	Text   string  `json:"text"`
+	Weight float64 `json:"weight"`
+}
+
+// scoreFeedback fills the sentiment, model topics and folded text of a
+// feedback.received row: a sender's sentiment and topics are kept and
+// marked as the sender's; otherwise the model's are used, with its version.
+func scoreFeedback(sc *nlp.Scorer, r *eventRow) {
+	ev := r.ev
+	r.folded = textnorm.Strip(textnorm.Normalize(ev.Text))
+	if len(ev.Topics) > 0 {
+		r.topicsMethod = "sender"
+	}
+	if ev.Sentiment != nil {
+		r.sentiment = senderSentiment(ev.Sentiment)
+		if len(ev.Topics) > 0 || sc == nil {
+			return
+		}
+	}
+	if sc == nil {
+		return
+	}
+	res := sc.Score(ev.Text)
+	method := "model:" + res.ModelVersion
+	if ev.Sentiment == nil {
+		ex := make([]explainJSON, len(res.Explain))
+		for i, c := range res.Explain {
+			ex[i] = explainJSON{Text: c.Text, Weight: c.Weight}
+		}
+		b, _ := json.Marshal(ex)
+		r.sentiment = sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: method, explain: string(b)}
+	}
+	if len(ev.Topics) == 0 {
+		for _, t := range res.Topics {
+			if t.Confidence >= 0.5 && event.Topics.Has(t.Code) && len(ev.Topics) < 3 {
+				ev.Topics = append(ev.Topics, t.Code)
+			}
+		}
+		if len(ev.Topics) > 0 {
+			r.topicsMethod = method
+		}
+	}
+}
