@@ -10,19 +10,20 @@ import (
 	"dvpulse/internal/itest"
 )
 
-// TestChaosSIGKILLExactlyOnce sends distinct events plus 1% resends while a
+// TestChaosSIGKILLExactlyOnce sends distinct events of every type (200,000
+// by default; DVPULSE_CHAOS_EVENTS sets another size) plus 1% resends while a
 // `dvpulse projector` process is SIGKILLed at random points (some while a
 // flush is in progress) and restarted, then checks every indicator against
 // the distinct events and the event log against Kafka.
 func TestChaosSIGKILLExactlyOnce(t *testing.T) {
-	n := envInt(t, "DVPULSE_CHAOS_EVENTS", 20000)
+	n := envInt(t, "DVPULSE_CHAOS_EVENTS", 200000)
 	kills := max(envInt(t, "DVPULSE_CHAOS_KILLS", 6), 5)
 	brokers := itest.Brokers(t)
 	topic := itest.Topic(t, brokers, "chaos", 4)
 	dlq := itest.Topic(t, brokers, "chaos-dlq", 1)
 	chcfg, conn := itest.ClickHouse(t)
 	reg := registry(t)
-	w := newWorkload(t, generators(reg, 11), n, 100, 11)
+	w := newWorkload(t, mixedGenerators(reg, 11), n, 100, 11)
 	t.Logf("%d distinct events, %d resent, %d messages", len(w.distinct), w.resent, len(w.msgs))
 
 	bin := itest.BuildDvpulse(t)

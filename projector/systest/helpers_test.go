@@ -73,6 +73,23 @@ type generator struct {
 	make func(i int) *event.Event
 }
 
+// mixedGenerators makes every event type: demo units (feedback cases with
+// their lifecycle, dialogues with issues and commitments, models,
+// campaigns, criticism sessions, situation reports), in the order they
+// happened within each unit.
+func mixedGenerators(reg *locality.Registry, seed uint64) []generator {
+	g := demo.NewGenerator(reg, seed, time.Now().In(hanoi), 90)
+	var cache []*event.Event
+	unit := 0
+	return []generator{{"mixed", func(i int) *event.Event {
+		for len(cache) <= i {
+			cache = append(cache, g.Unit(unit)...)
+			unit++
+		}
+		return cache[i]
+	}}}
+}
+
 func generators(reg *locality.Registry, seed uint64) []generator {
 	g := demo.NewGenerator(reg, seed, time.Now().In(hanoi), 90)
 	return []generator{
@@ -168,16 +185,28 @@ type indicators struct {
 	byDay     map[string]uint64
 	byType    map[string]uint64
 	daily     map[string]uint64 // feedback_daily: day|commune|channel
+	// Projections of migration 0002.
+	topicReceived map[string]uint64 // feedback_topic_daily: topic → received
+	cohortDone    map[string]uint64 // feedback_cohort_daily: received day → cases answered or resolved
+	answered      map[string]uint64 // feedback_flow_daily: day → answers
+	dialogues     map[string]uint64 // dialogues_monthly: month → dialogues held
+	campaigns     map[string]uint64 // campaign_daily: campaign → activities
+	models        uint64            // models: distinct models
 }
 
 func newIndicators() indicators {
-	return indicators{byCommune: map[string]uint64{}, byTopic: map[string]uint64{}, byDay: map[string]uint64{}, byType: map[string]uint64{}, daily: map[string]uint64{}}
+	return indicators{byCommune: map[string]uint64{}, byTopic: map[string]uint64{}, byDay: map[string]uint64{}, byType: map[string]uint64{}, daily: map[string]uint64{},
+		topicReceived: map[string]uint64{}, cohortDone: map[string]uint64{}, answered: map[string]uint64{}, dialogues: map[string]uint64{}, campaigns: map[string]uint64{}}
 }
 
 // expected computes the indicators from the distinct events.
 func expected(t *testing.T, reg *locality.Registry, evs []*event.Event) indicators {
 	t.Helper()
 	in := newIndicators()
+	caseTopics := map[string][]string{}
+	caseDay := map[string]string{}
+	caseDone := map[string]bool{}
+	models := map[string]bool{}
 	for _, e := range evs {
 		occ, err := time.Parse(time.RFC3339Nano, e.OccurredAt)
 		if err != nil {
@@ -192,13 +221,37 @@ func expected(t *testing.T, reg *locality.Registry, evs []*event.Event) indicato
 		in.byCommune[commune]++
 		in.byDay[day]++
 		in.byType[e.EventType]++
-		for _, tp := range e.Topics {
+		topics := e.Topics
+		if len(topics) == 0 && strings.HasPrefix(e.EventType, "feedback.") {
+			topics = caseTopics[e.FeedbackID] // the projector gives lifecycle events their case's topics
+		}
+		for _, tp := range topics {
 			in.byTopic[tp]++
 		}
-		if e.EventType == "feedback.received" {
+		switch e.EventType {
+		case "feedback.received":
 			in.daily[day+"|"+commune+"|"+e.Channel]++
+			caseTopics[e.FeedbackID], caseDay[e.FeedbackID] = e.Topics, day
+			for _, tp := range e.Topics {
+				in.topicReceived[tp]++
+			}
+		case "feedback.answered", "feedback.resolved":
+			if e.EventType == "feedback.answered" {
+				in.answered[day]++
+			}
+			if !caseDone[e.FeedbackID] {
+				caseDone[e.FeedbackID] = true
+				in.cohortDone[caseDay[e.FeedbackID]]++
+			}
+		case "dialogue.held":
+			in.dialogues[occ.In(hanoi).Format("2006-01")+"-01"]++
+		case "campaign.activity":
+			in.campaigns[e.CampaignID]++
+		case "model.registered", "model.recognized", "model.replicated", "model.assessed":
+			models[e.ModelID] = true
 		}
 	}
+	in.models = uint64(len(models))
 	return in
 }
 
@@ -235,6 +288,12 @@ func actual(t *testing.T, conn driver.Conn) indicators {
 	in.byDay = queryMap(t, conn, "SELECT toString(toDate(occurred_at)), count() FROM events GROUP BY toDate(occurred_at)")
 	in.byType = queryMap(t, conn, "SELECT event_type, count() FROM events GROUP BY event_type")
 	in.daily = queryMap(t, conn, "SELECT concat(toString(day), '|', commune_code, '|', channel), toUInt64(sum(received)) FROM feedback_daily GROUP BY day, commune_code, channel HAVING sum(received) > 0")
+	in.topicReceived = queryMap(t, conn, "SELECT topic, sum(received) FROM feedback_topic_daily GROUP BY topic HAVING sum(received) > 0")
+	in.cohortDone = queryMap(t, conn, "SELECT toString(day), sum(done) FROM feedback_cohort_daily WHERE is_primary = 1 GROUP BY day HAVING sum(done) > 0")
+	in.answered = queryMap(t, conn, "SELECT toString(day), sum(answered) FROM feedback_flow_daily WHERE is_primary = 1 GROUP BY day HAVING sum(answered) > 0")
+	in.dialogues = queryMap(t, conn, "SELECT toString(month), toUInt64(countMerge(held)) FROM dialogues_monthly GROUP BY month")
+	in.campaigns = queryMap(t, conn, "SELECT campaign_id, sum(activities) FROM campaign_daily GROUP BY campaign_id HAVING sum(activities) > 0")
+	in.models = itest.Count(t, conn, "SELECT uniqExact(model_id) FROM models")
 	return in
 }
 
@@ -275,6 +334,14 @@ func verify(t *testing.T, reg *locality.Registry, conn driver.Conn, brokers []st
 	compareMaps(t, "events per day", want.byDay, got.byDay)
 	compareMaps(t, "events per type", want.byType, got.byType)
 	compareMaps(t, "feedback_daily per day, commune and channel", want.daily, got.daily)
+	compareMaps(t, "feedback_topic_daily per topic", want.topicReceived, got.topicReceived)
+	compareMaps(t, "feedback_cohort_daily: cases answered or resolved, per day received", want.cohortDone, got.cohortDone)
+	compareMaps(t, "feedback_flow_daily: answers per day", want.answered, got.answered)
+	compareMaps(t, "dialogues_monthly: dialogues held per month", want.dialogues, got.dialogues)
+	compareMaps(t, "campaign_daily: activities per campaign", want.campaigns, got.campaigns)
+	if got.models != want.models {
+		t.Errorf("models: %d, want %d", got.models, want.models)
+	}
 
 	inKafka := map[string]bool{}
 	for _, m := range itest.ReadAll(t, brokers, topic) {

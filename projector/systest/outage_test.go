@@ -25,8 +25,8 @@ func httpOK(url string) bool {
 // events keep arriving, starts it again, and expects the projector process
 // to have waited, retried and resumed with no event lost or doubled.
 func TestClickHouseOutageUnderLoad(t *testing.T) {
-	outage := envDuration(t, "DVPULSE_OUTAGE", 15*time.Second)
-	n := envInt(t, "DVPULSE_OUTAGE_EVENTS", 6000)
+	outage := envDuration(t, "DVPULSE_OUTAGE", 60*time.Second)
+	n := envInt(t, "DVPULSE_OUTAGE_EVENTS", 20000)
 	brokers := itest.Brokers(t)
 	ch := itest.StartClickHouse(t)
 	chcfg, conn := ch.Database(t)
@@ -34,7 +34,7 @@ func TestClickHouseOutageUnderLoad(t *testing.T) {
 	topic := itest.Topic(t, brokers, "outage", 3)
 	dlq := itest.Topic(t, brokers, "outage-dlq", 1)
 	reg := registry(t)
-	w := newWorkload(t, generators(reg, 14), n, 100, 14)
+	w := newWorkload(t, mixedGenerators(reg, 14), n, 100, 14)
 
 	bin := itest.BuildDvpulse(t)
 	ops := fmt.Sprintf("127.0.0.1:%d", itest.FreePort(t))
