@@ -318,7 +318,8 @@ type ModelRow struct {
 func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]ModelRow, error) {
 	w := cond(f, sc, tNoPeriod)
 	w.add("registered_year <= ?", uint16(f.To.Year()))
-	key := map[string]string{"field": "field", "commune": "commune_code", "year": "toString(registered_year)", "total": "''"}[by]
+	key := map[string]string{"field": "field", "commune": "commune_code", "year": "toString(registered_year)", "total": "''",
+		"cell": "concat(field, '|', commune_code, '|', toString(registered_year))"}[by]
 	out := []ModelRow{}
 	err := s.query(ctx, "models_grouped", map[string]string{"key": key, "where": w.String()}, w.args,
 		func(r interface{ Scan(...any) error }) error {
@@ -406,18 +407,68 @@ func (s *Server) hotspots(ctx context.Context, f Filter, sc Scope, lang string) 
 	if len(out) > 20 {
 		out = out[:20]
 	}
+	drivers, err := s.hotspotDrivers(ctx, out, sc, ref)
+	if err != nil {
+		return nil, ref, err
+	}
 	for i := range out {
 		h := &out[i]
 		h.CommuneName, h.TopicLabel = s.communeName(h.Commune), s.topicLabel(h.Topic, lang)
-		df := f
-		df.Topic, df.Communes, df.Channel = h.Topic, []string{h.Commune}, ""
-		items, err := s.feedbackItems(ctx, df, sc, listOptions{from: ref.Add(-24 * time.Hour), to: ref, order: "score", limit: 3, emptyTopic: h.Topic == ""}, lang)
-		if err != nil {
-			return nil, ref, err
+		h.Drivers = drivers[h.Commune+"|"+h.Topic]
+		if h.Drivers == nil {
+			h.Drivers = []ListItem{}
 		}
-		h.Drivers = items
 	}
 	return out, ref, nil
+}
+
+// hotspotDrivers returns, per cell commune|topic, the three most negative
+// feedback of the cell in the 24 h before ref (topic "" is feedback without
+// topics), from one query for all cells: the list each cell would get from
+// feedbackItems with that commune and topic, order "score", limit 3.
+func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref time.Time) (map[string][]ListItem, error) {
+	out := map[string][]ListItem{}
+	if len(hs) == 0 {
+		return out, nil
+	}
+	cells := make([]string, len(hs))
+	for i, h := range hs {
+		cells[i] = h.Commune + "|" + h.Topic
+	}
+	w := &where{}
+	w.add("toUInt32(occurred_at) >= ? AND toUInt32(occurred_at) < ?", uint32(ref.Add(-24*time.Hour).Unix()), uint32(ref.Unix()))
+	if sc.Communes != nil {
+		w.add("has(?, commune_code)", sc.Communes)
+	}
+	w.add("has(?, concat(commune_code, '|', cell_topic))", cells)
+	var keys []rowKey
+	var keyCell []string
+	err := s.query(ctx, "hotspot_drivers", map[string]string{"key": "concat(commune_code, '|', cell_topic)", "where": w.String(), "order": listOrders["score"]}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var k rowKey
+			var cell string
+			if err := r.Scan(&k.id, &k.eid, &cell); err != nil {
+				return err
+			}
+			keys, keyCell = append(keys, k), append(keyCell, cell)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.listRows(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i, k := range keys {
+		// A case listing one topic twice is one driver, as with has().
+		if x, ok := got[k]; ok && !seen[keyCell[i]+"|"+k.eid] {
+			seen[keyCell[i]+"|"+k.eid] = true
+			out[keyCell[i]] = append(out[keyCell[i]], x)
+		}
+	}
+	return out, nil
 }
 
 // ListItem is one feedback case in a list.
@@ -463,7 +514,7 @@ func (s *Server) listWhere(f Filter, sc Scope, o listOptions) *where {
 		w.add("empty(topics)")
 	}
 	if o.search != "" {
-		w.add("position("+foldExpr+", ?) > 0", o.search)
+		w.add(searchCond, o.search, o.search)
 	}
 	return w
 }
@@ -476,13 +527,61 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 		order = listOrders["newest"]
 	}
 	args := append(w.args, uint64(o.offset), uint64(o.limit))
+	// Two steps: the page's ids (light columns over every matching row),
+	// then the wide columns of those rows by primary key.
+	var page []rowKey
+	err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order}, args,
+		func(r interface{ Scan(...any) error }) error {
+			var k rowKey
+			if err := r.Scan(&k.id, &k.eid); err != nil {
+				return err
+			}
+			page = append(page, k)
+			return nil
+		})
+	if err != nil {
+		return []ListItem{}, err
+	}
+	got, err := s.listRows(ctx, page)
+	if err != nil {
+		return nil, err
+	}
 	out := []ListItem{}
-	err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order, "text": textExpr}, args,
+	for _, k := range page {
+		if x, ok := got[k]; ok {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// rowKey is a feedback.received row of events: its case and event_id.
+type rowKey struct{ id, eid string }
+
+// listRows reads the given feedback.received rows with their text and each
+// case's current status.
+func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListItem, error) {
+	got := map[rowKey]ListItem{}
+	if len(keys) == 0 {
+		return got, nil
+	}
+	var aggs []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if !seen[k.id] {
+			seen[k.id] = true
+			aggs = append(aggs, k.id)
+		}
+	}
+	rw := &where{}
+	rw.add("aggregate_id IN (SELECT arrayJoin(?))", aggs)
+	err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args,
 		func(r interface{ Scan(...any) error }) error {
 			var x ListItem
+			var eid string
 			var at, due time.Time
 			var score float32
-			if err := r.Scan(&x.ID, &at, &x.Commune, &x.Channel, &x.Topics, &x.Text, &x.Sentiment, &score, &due); err != nil {
+			if err := r.Scan(&x.ID, &eid, &at, &x.Commune, &x.Channel, &x.Topics, &x.Text, &x.Sentiment, &score, &due); err != nil {
 				return err
 			}
 			x.ReceivedAt = at.In(Hanoi).Format("2006-01-02 15:04")
@@ -493,27 +592,24 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 				x.Score = fptr(math.Round(float64(score)*1000) / 1000)
 			}
 			x.CommuneName = s.communeName(x.Commune)
-			out = append(out, x)
+			got[rowKey{x.ID, eid}] = x
 			return nil
 		})
-	if err != nil || len(out) == 0 {
-		return out, err
-	}
-	ids := make([]string, len(out))
-	for i, x := range out {
-		ids[i] = x.ID
-	}
-	st, err := s.caseStatus(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].Status = st[out[i].ID].Status
-		if out[i].Status == "" {
-			out[i].Status = "received"
-		}
+	st, err := s.caseStatus(ctx, aggs)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	for k, x := range got {
+		x.Status = st[x.ID].Status
+		if x.Status == "" {
+			x.Status = "received"
+		}
+		got[k] = x
+	}
+	return got, nil
 }
 
 func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (uint64, error) {

@@ -70,14 +70,39 @@ func (s *Server) totals(ctx context.Context, f Filter, sc Scope) (totals, error)
 	if len(cm) > 0 {
 		t.commit = cm[0]
 	}
-	md, err := s.modelsGrouped(ctx, f, sc, "total")
-	if err != nil {
-		return t, err
-	}
-	if len(md) > 0 {
-		t.models = md[0]
-	}
 	return t, nil
+}
+
+// modelTotals returns the models registered up to the end of each of the
+// periods fs, from one query grouped by registration year (every figure
+// of ModelRow is a count, so the years add up).
+func (s *Server) modelTotals(ctx context.Context, sc Scope, fs ...Filter) ([]ModelRow, error) {
+	last := fs[0]
+	for _, f := range fs {
+		if f.To.Year() > last.To.Year() {
+			last = f
+		}
+	}
+	years, err := s.modelsGrouped(ctx, last, sc, "year")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ModelRow, len(fs))
+	for i, f := range fs {
+		for _, y := range years {
+			if n, err := strconv.Atoi(y.Key); err == nil && n <= f.To.Year() {
+				addModels(&out[i], y)
+			}
+		}
+	}
+	return out, nil
+}
+
+func addModels(dst *ModelRow, r ModelRow) {
+	dst.Registered += r.Registered
+	dst.Recognized += r.Recognized
+	dst.Effective += r.Effective
+	dst.Replications += r.Replications
 }
 
 // kpis returns the overview's key figures for f against the previous
@@ -91,6 +116,11 @@ func (s *Server) kpis(ctx context.Context, f Filter, sc Scope, lang string) ([]K
 	if err != nil {
 		return nil, err
 	}
+	md, err := s.modelTotals(ctx, sc, f, f.Previous())
+	if err != nil {
+		return nil, err
+	}
+	cur.models, prev.models = md[0], md[1]
 	t := messages[lang]
 	count := func(key string, a, b uint64) KPI {
 		k := KPI{Key: key, Label: t["kpi_"+key], Value: uval(a), Previous: uval(b), ChangeUnit: "%", Numerator: a}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -400,25 +401,42 @@ func (s *Server) modelsData(c *gin.Context, f Filter, sc Scope, lang string) (Mo
 	ctx, cancel := ctxTimeout(c)
 	defer cancel()
 	var d ModelsData
-	var err error
-	if d.Fields, err = s.modelsGrouped(ctx, f, sc, "field"); err != nil {
+	// One query by field × commune × year; the three groupings are sums of
+	// its rows (every figure is a count).
+	cells, err := s.modelsGrouped(ctx, f, sc, "cell")
+	if err != nil {
 		return d, err
 	}
+	d.Fields, d.Communes = regroupModels(cells, 0), regroupModels(cells, 1)
 	for i := range d.Fields {
 		d.Fields[i].Label = vocabs["field"].Label(d.Fields[i].Key, lang)
-	}
-	if d.Communes, err = s.modelsGrouped(ctx, f, sc, "commune"); err != nil {
-		return d, err
 	}
 	for i := range d.Communes {
 		d.Communes[i].Label = s.communeName(d.Communes[i].Key)
 	}
-	years, err := s.modelsGrouped(ctx, f, sc, "year")
-	if err != nil {
-		return d, err
-	}
-	d.Years = modelYears(years)
+	d.Years = modelYears(regroupModels(cells, 2))
 	return d, nil
+}
+
+// regroupModels sums rows keyed field|commune|year by part part of the key,
+// ordered by key as ORDER BY k orders them.
+func regroupModels(cells []ModelRow, part int) []ModelRow {
+	by := map[string]*ModelRow{}
+	for _, c := range cells {
+		k := strings.Split(c.Key, "|")[part]
+		r := by[k]
+		if r == nil {
+			r = &ModelRow{Key: k}
+			by[k] = r
+		}
+		addModels(r, c)
+	}
+	out := []ModelRow{}
+	for _, r := range by {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }
 
 func (s *Server) modelsPage(c *gin.Context) {

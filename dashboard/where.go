@@ -106,18 +106,27 @@ func bucketOf(granularity, date string) string {
 // rows written before the projector filled it.
 const textExpr = "if(text != '', text, visitParamExtractString(payload, 'text'))"
 
-// foldExpr folds textExpr in ClickHouse the way Fold does in Go (lower
+// foldRawExpr folds textExpr in ClickHouse the way Fold does in Go (lower
 // case, no diacritics, đ → d) with functions that exist in ClickHouse 18.16
-// and current versions; the precomputed text_folded column is used when
-// the projector filled it.
-var foldExpr = func() string {
+// and current versions. Searches use the precomputed text_folded column
+// when the projector filled it (see searchCond).
+var foldRawExpr = func() string {
 	e := "lowerUTF8(" + textExpr + ")"
 	for _, g := range foldGroups {
 		e = "replaceRegexpAll(" + e + ", '" + strings.Join(strings.Split(g.from, ""), "|") + "', '" + g.to + "')"
 	}
-	e = "replaceRegexpAll(" + e + ", '[[:space:]]+', ' ')"
-	return "if(text_folded != '', text_folded, " + e + ")"
+	return "replaceRegexpAll(" + e + ", '[[:space:]]+', ' ')"
 }()
+
+// searchCond is position(if(text_folded != ”, text_folded, foldRawExpr), ?) > 0 for feedback.received rows of
+// events, written so that ClickHouse reads payload and runs the regular
+// expressions only for the rows without text_folded: neither 18.16 nor
+// every current version short-circuits if/AND/OR, so that if() would read
+// payload for every row. Rows with text_folded compare it directly; the
+// others are found by a subquery whose PREWHERE keeps only them. It takes
+// the folded search term twice.
+var searchCond = "((text_folded != '' AND position(text_folded, ?) > 0) OR event_id IN (SELECT event_id FROM events" +
+	" PREWHERE event_type = 'feedback.received' AND text_folded = '' WHERE position(" + foldRawExpr + ", ?) > 0))"
 
 // fillSQL replaces each {{name}} in sql with vars[name]; it panics when a
 // placeholder is left, a programming error that tests catch.

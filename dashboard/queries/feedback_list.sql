@@ -1,7 +1,8 @@
--- Feedback received, newest first (or by {{order}}), with its text; the
+-- The page of feedback received, newest first (or by {{order}}): the ids
+-- only, so that ClickHouse reads just the filter and sort columns; the
 -- search condition compares the folded text with the folded search term.
-SELECT aggregate_id, occurred_at, commune_code, channel, topics,
-    {{text}} AS body, sentiment_label, sentiment_score, due_at
+-- feedback_rows.sql then reads the wide columns of these rows alone.
+SELECT aggregate_id, toString(event_id) AS eid
 FROM events
 WHERE event_type = 'feedback.received' AND {{where}}
 ORDER BY {{order}}
