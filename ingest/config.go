@@ -63,7 +63,7 @@ type Config struct {
 	DedupWindow time.Duration
 	// DedupMaxIDs bounds the remembered ids; the oldest go first, so under
 	// heavy load the effective window is shorter than DedupWindow.
-	// Default 1,000,000 (about 55 MB live; see BENCHMARKS-ingest.md for RSS).
+	// Default 1,000,000 (32 MB when full; see BENCHMARKS-ingest.md for RSS).
 	DedupMaxIDs int
 	// DeadLetterKeep is how many recent dead letters GET /v1/deadletters
 	// keeps in memory per source. Default 200.
@@ -126,7 +126,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Compression, "kafka-compression", c.Compression, "compression of Kafka batches: none, gzip, snappy, lz4 or zstd")
 	fs.StringVar(&c.Province, "province", c.Province, "province code whose locality codes are accepted (Hà Tĩnh is 42)")
 	fs.DurationVar(&c.DedupWindow, "ingest-dedup-window", c.DedupWindow, "how long an acknowledged event_id is remembered; a resend within it is answered from memory, not published again")
-	fs.IntVar(&c.DedupMaxIDs, "ingest-dedup-max-ids", c.DedupMaxIDs, "most event_ids remembered for deduplication (oldest forgotten first; about 55 bytes each, plus GC headroom)")
+	fs.IntVar(&c.DedupMaxIDs, "ingest-dedup-max-ids", c.DedupMaxIDs, "most event_ids remembered for deduplication (oldest forgotten first; 24 to 32 bytes each, allocated as the table fills)")
 	fs.IntVar(&c.DeadLetterKeep, "ingest-deadletter-keep", c.DeadLetterKeep, "recent dead letters kept in memory per source for GET /v1/deadletters")
 	fs.DurationVar(&c.DeadLetterTimeout, "ingest-deadletter-timeout", c.DeadLetterTimeout, "how long a dead-letter write may take before it is logged as failed")
 	fs.StringVar(&c.KeysFile, "ingest-keys-file", c.KeysFile, "JSON file of write keys (hashes only; manage with dvpulse keys); reloaded when it changes")
@@ -179,6 +179,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DedupMaxIDs < 0 {
 		errs = append(errs, errors.New("ingest-dedup-max-ids: negative (0 turns deduplication off)"))
+	}
+	if c.DedupMaxIDs > maxDedupIDs {
+		errs = append(errs, fmt.Errorf("ingest-dedup-max-ids: %d; at most %d", c.DedupMaxIDs, maxDedupIDs))
 	}
 	if c.DeadLetterKeep < 0 {
 		errs = append(errs, errors.New("ingest-deadletter-keep: negative"))

@@ -3,7 +3,10 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"math"
+	"math/bits"
 	"sync"
 	"time"
 )
@@ -40,10 +43,16 @@ const (
 // Dedup remembers the event_ids that Kafka acknowledged, so that a resend
 // within the window is answered from memory instead of being published
 // again. It is bounded both by age (window) and by count (maxIDs, oldest
-// forgotten first); each remembered id costs about 55 bytes of live heap. An id is
-// remembered only after Kafka acknowledged it: an id whose write failed
-// can be sent again. Ids being published are held in an in-flight set, so
-// two concurrent requests never both publish the same id.
+// forgotten first). An id is remembered only after Kafka acknowledged it: an
+// id whose write failed can be sent again. Ids being published are held in
+// an in-flight set, so two concurrent requests never both publish the same
+// id.
+//
+// The remembered ids take no pointers, so the garbage collector never scans
+// them, and the table grows with use up to maxIDs: a ring in acknowledgement
+// order (16-byte id + 8-byte time per id) indexed by an open-addressing hash
+// table of ring positions (uint32, linear probing, load factor at most 1/2:
+// 4 to 8 bytes per id). 1,000,000 ids take 32 MB.
 //
 // Dedup is per process: behind a load balancer each instance has its own,
 // and the projector's own event_id deduplication is the final guard.
@@ -55,16 +64,21 @@ type Dedup struct {
 	now    func() time.Time
 
 	mu       sync.Mutex
-	seenAt   map[idKey]int64 // unix nanos of the acknowledgement
-	ring     []dedupSlot     // insertion order, circular
-	head, n  int
+	ids      []idKey // ring in acknowledgement order, circular
+	ats      []int64 // unix nanos of each acknowledgement; staleAt: forgotten
+	head, n  int     // ring slots in use, stale ones included
+	live     int     // ids remembered (ring slots not stale)
+	slots    []uint32
+	mask     uint64
 	inflight map[idKey]chan struct{}
 }
 
-type dedupSlot struct {
-	id idKey
-	at int64
-}
+// staleAt marks a ring slot whose id was forgotten (expired when claimed, or
+// acknowledged again later): it only waits for its turn to leave the ring.
+const staleAt = math.MinInt64
+
+// maxDedupIDs bounds --ingest-dedup-max-ids: ring positions are uint32.
+const maxDedupIDs = 1 << 30
 
 // NewDedup returns a Dedup, or nil when window or maxIDs is 0.
 func NewDedup(window time.Duration, maxIDs int, now func() time.Time) *Dedup {
@@ -74,8 +88,9 @@ func NewDedup(window time.Duration, maxIDs int, now func() time.Time) *Dedup {
 	if now == nil {
 		now = time.Now
 	}
-	return &Dedup{window: window, max: maxIDs, now: now,
-		seenAt: make(map[idKey]int64), inflight: make(map[idKey]chan struct{})}
+	d := &Dedup{window: window, max: min(maxIDs, maxDedupIDs), now: now, inflight: make(map[idKey]chan struct{})}
+	d.resize(min(d.max, 1024))
+	return d
 }
 
 // Len returns how many ids are remembered.
@@ -85,7 +100,7 @@ func (d *Dedup) Len() int {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.seenAt)
+	return d.live
 }
 
 // claim tries to take id for publishing.
@@ -96,11 +111,12 @@ func (d *Dedup) claim(id idKey) (claim, <-chan struct{}) {
 	now := d.now().UnixNano()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if at, ok := d.seenAt[id]; ok {
-		if now-at <= int64(d.window) {
+	if i, ok := d.find(&id); ok {
+		pos := d.slots[i] - 1
+		if now-d.ats[pos] <= int64(d.window) {
 			return seen, nil
 		}
-		delete(d.seenAt, id)
+		d.forget(i)
 	}
 	if ch, ok := d.inflight[id]; ok {
 		return busy, ch
@@ -129,38 +145,110 @@ func (d *Dedup) release(id idKey, acked bool) {
 	if d.n == d.max {
 		d.popOldest()
 	}
-	if d.n == len(d.ring) {
-		d.grow()
+	if d.n == len(d.ids) {
+		d.resize(min(2*len(d.ids), d.max))
 	}
-	d.ring[(d.head+d.n)%len(d.ring)] = dedupSlot{id: id, at: now}
+	pos := (d.head + d.n) % len(d.ids)
+	d.ids[pos], d.ats[pos] = id, now
 	d.n++
-	d.seenAt[id] = now
+	i, ok := d.find(&id)
+	if ok {
+		d.ats[d.slots[i]-1] = staleAt // remembered again: the newer time counts
+	} else {
+		d.live++
+	}
+	d.slots[i] = uint32(pos) + 1
 }
 
 // expire forgets ids older than the window, oldest first.
 func (d *Dedup) expire(now int64) {
-	for d.n > 0 && now-d.ring[d.head].at > int64(d.window) {
+	for d.n > 0 {
+		if at := d.ats[d.head]; at != staleAt && now-at <= int64(d.window) {
+			return
+		}
 		d.popOldest()
 	}
 }
 
 func (d *Dedup) popOldest() {
-	s := d.ring[d.head]
-	if at, ok := d.seenAt[s.id]; ok && at == s.at {
-		delete(d.seenAt, s.id)
+	if d.ats[d.head] != staleAt {
+		if i, ok := d.find(&d.ids[d.head]); ok {
+			d.forget(i)
+		}
 	}
-	d.ring[d.head] = dedupSlot{}
-	d.head = (d.head + 1) % len(d.ring)
+	d.ids[d.head], d.ats[d.head] = idKey{}, 0
+	d.head = (d.head + 1) % len(d.ids)
 	d.n--
 }
 
-func (d *Dedup) grow() {
-	size := min(max(2*len(d.ring), 1024), d.max)
-	nr := make([]dedupSlot, size)
-	for i := 0; i < d.n; i++ {
-		nr[i] = d.ring[(d.head+i)%len(d.ring)]
+// find returns the table slot holding id, or the empty slot where it would go.
+func (d *Dedup) find(id *idKey) (uint64, bool) {
+	for i := hashID(id) & d.mask; ; i = (i + 1) & d.mask {
+		v := d.slots[i]
+		if v == 0 {
+			return i, false
+		}
+		if d.ids[v-1] == *id {
+			return i, true
+		}
 	}
-	d.ring, d.head = nr, 0
+}
+
+// forget removes the id in table slot i; its ring slot becomes stale.
+func (d *Dedup) forget(i uint64) {
+	d.ats[d.slots[i]-1] = staleAt
+	d.live--
+	// Backward-shift deletion: move later entries of the probe run back so
+	// that every entry stays reachable without tombstones.
+	for {
+		d.slots[i] = 0
+		j := i
+		for {
+			j = (j + 1) & d.mask
+			v := d.slots[j]
+			if v == 0 {
+				return
+			}
+			home := hashID(&d.ids[v-1]) & d.mask
+			if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+				d.slots[i] = v
+				i = j
+				break
+			}
+		}
+	}
+}
+
+// resize gives the ring room for size ids, oldest first at position 0, and
+// rebuilds the table.
+func (d *Dedup) resize(size int) {
+	ids, ats := make([]idKey, size), make([]int64, size)
+	for i := 0; i < d.n; i++ {
+		ids[i], ats[i] = d.ids[(d.head+i)%len(d.ids)], d.ats[(d.head+i)%len(d.ids)]
+	}
+	d.ids, d.ats, d.head = ids, ats, 0
+	tsize := uint64(1) << bits.Len64(uint64(2*size-1))
+	d.slots, d.mask = make([]uint32, tsize), tsize-1
+	for pos := 0; pos < d.n; pos++ {
+		if d.ats[pos] != staleAt {
+			i, _ := d.find(&d.ids[pos])
+			d.slots[i] = uint32(pos) + 1
+		}
+	}
+}
+
+// hashID mixes all 16 bytes of id (ids need not be random: senders may use
+// time-ordered or sequential UUIDs).
+func hashID(id *idKey) uint64 {
+	a := binary.LittleEndian.Uint64(id[0:8])
+	b := binary.LittleEndian.Uint64(id[8:16])
+	h := a*0x9e3779b97f4a7c15 ^ bits.RotateLeft64(b, 31)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 // wait blocks until ch closes or ctx ends.

@@ -38,6 +38,12 @@ type Config struct {
 	// Score makes the projector score feedback texts that arrive without a
 	// sentiment or topics, with the embedded model. Default true.
 	Score bool
+	// MemoryLimit is the Go runtime's soft memory limit for the whole
+	// process (runtime/debug.SetMemoryLimit), in bytes: the garbage collector
+	// runs more often as the heap nears it instead of letting the heap grow
+	// to twice the live data. 0 leaves the runtime's setting alone; so does
+	// a GOMEMLIMIT environment variable, which wins. Default 150 MiB.
+	MemoryLimit int64
 }
 
 // DefaultConfig returns the defaults, which work against deploy/local.
@@ -56,6 +62,7 @@ func DefaultConfig() Config {
 		SessionTimeout:  10 * time.Second,
 		Province:        "42",
 		Score:           true,
+		MemoryLimit:     150 << 20,
 	}
 }
 
@@ -84,6 +91,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.DedupWindow, "projector-dedup-window", c.DedupWindow, "how far back (by received_at) resent event_ids are recognised")
 	fs.IntVar(&c.DedupCapacity, "projector-dedup-capacity", c.DedupCapacity, "most event_ids kept in memory to recognise resent events")
 	fs.DurationVar(&c.SessionTimeout, "projector-session-timeout", c.SessionTimeout, "Kafka consumer group session timeout")
+	fs.Int64Var(&c.MemoryLimit, "projector-memory-limit", c.MemoryLimit, "soft memory limit of the process in bytes (Go's GOMEMLIMIT, which wins when set); the GC works harder near it; 0: no limit")
 }
 
 // Validate reports every invalid field.
@@ -104,8 +112,11 @@ func (c *Config) Validate() error {
 	if c.FlushInterval < time.Millisecond {
 		errs = append(errs, errors.New("projector-flush-interval: must be at least 1ms"))
 	}
-	if c.DedupCapacity < 1000 {
-		errs = append(errs, fmt.Errorf("projector-dedup-capacity: %d; must be at least 1000", c.DedupCapacity))
+	if c.DedupCapacity < 1000 || c.DedupCapacity > maxSeenCapacity {
+		errs = append(errs, fmt.Errorf("projector-dedup-capacity: %d; must be between 1000 and %d", c.DedupCapacity, maxSeenCapacity))
+	}
+	if c.MemoryLimit < 0 {
+		errs = append(errs, errors.New("projector-memory-limit: negative (0 means no limit)"))
 	}
 	if c.SessionTimeout < 6*time.Second {
 		errs = append(errs, errors.New("projector-session-timeout: Kafka's minimum is 6s"))

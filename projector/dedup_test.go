@@ -33,3 +33,72 @@ func TestParseUUID(t *testing.T) {
 		}
 	}
 }
+
+// TestSeenSetMatchesModel checks the open-addressing set against a plain map
+// and FIFO, through growth, eviction and backward-shift deletion, with
+// random and with sequential ids.
+func TestSeenSetMatchesModel(t *testing.T) {
+	for _, capacity := range []int{1, 3, 1000, 5000} {
+		for _, sequential := range []bool{false, true} {
+			s := newSeenSet(capacity)
+			model := map[uuidKey]bool{}
+			var fifo []uuidKey
+			rng := uint64(capacity)*2 + 1
+			next := func() uuidKey {
+				rng ^= rng << 13
+				rng ^= rng >> 7
+				rng ^= rng << 17
+				var k uuidKey
+				n := rng % uint64(3*capacity+10)
+				if sequential {
+					k[15], k[14], k[13] = byte(n), byte(n>>8), byte(n>>16)
+				} else {
+					for i := range k {
+						k[i] = byte((n * 0x9e3779b97f4a7c15) >> (4 * i))
+					}
+				}
+				return k
+			}
+			for step := 0; step < 20*capacity+200; step++ {
+				k := next()
+				if got := s.has(k); got != model[k] {
+					t.Fatalf("capacity %d sequential %v step %d: has %v, model %v", capacity, sequential, step, got, model[k])
+				}
+				s.add(k)
+				if !model[k] {
+					model[k] = true
+					fifo = append(fifo, k)
+					if len(fifo) > capacity {
+						delete(model, fifo[0])
+						fifo = fifo[1:]
+					}
+				}
+				if s.len() != len(model) {
+					t.Fatalf("capacity %d step %d: len %d, model %d", capacity, step, s.len(), len(model))
+				}
+			}
+			for k := range model {
+				if !s.has(k) {
+					t.Fatalf("capacity %d: id missing at the end", capacity)
+				}
+			}
+		}
+	}
+}
+
+// TestSeenSetGrowsLazily checks that the default capacity is not allocated
+// up front and that a full set stays compact (about 24 bytes per id).
+func TestSeenSetGrowsLazily(t *testing.T) {
+	s := newSeenSet(2_000_000)
+	if len(s.ring) > 1024 || len(s.slots) > 2048 {
+		t.Fatalf("empty set allocated %d ring slots, %d table slots", len(s.ring), len(s.slots))
+	}
+	for i := 0; i < 100_000; i++ {
+		var k uuidKey
+		k[0], k[1], k[2] = byte(i), byte(i>>8), byte(i>>16)
+		s.add(k)
+	}
+	if bytes := len(s.ring)*16 + len(s.slots)*4; len(s.ring) > 2*100_000 || bytes > 100_000*48 {
+		t.Fatalf("100,000 ids take %d ring slots, %d bytes", len(s.ring), bytes)
+	}
+}

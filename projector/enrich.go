@@ -86,10 +86,8 @@ func (p *Projector) loadCases(ctx context.Context, ids []string) (map[string]*ca
 // state gives each event what came before it.
 func (p *Projector) enrich(ctx context.Context, b *prepared) error {
 	var rows []*eventRow
-	for si := range b.steps {
-		for i := range b.steps[si].events {
-			rows = append(rows, &b.steps[si].events[i])
-		}
+	for _, st := range b.steps {
+		rows = append(rows, st.events...)
 	}
 	var ids []string
 	seen := map[string]bool{}
@@ -158,7 +156,10 @@ type explainJSON struct {
 // scoreFeedback fills the sentiment, model topics and folded text of a
 // feedback.received row: a sender's sentiment and topics are kept and
 // marked as the sender's; otherwise the model's are used, with its version.
-func scoreFeedback(sc *nlp.Scorer, r *eventRow) {
+//
+// topicsOnly, when not nil, is the same model without explanations, used
+// when only the topics are wanted (the sender supplied the sentiment).
+func scoreFeedback(sc, topicsOnly *nlp.Scorer, r *eventRow) {
 	ev := r.ev
 	r.folded = textnorm.Strip(textnorm.Normalize(ev.Text))
 	if len(ev.Topics) > 0 {
@@ -172,6 +173,9 @@ func scoreFeedback(sc *nlp.Scorer, r *eventRow) {
 	}
 	if sc == nil {
 		return
+	}
+	if ev.Sentiment != nil && topicsOnly != nil {
+		sc = topicsOnly
 	}
 	res := sc.Score(ev.Text)
 	method := "model:" + res.ModelVersion

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +37,10 @@ type Projector struct {
 	health *svc.Health
 	seen   *seenSet
 	scorer *nlp.Scorer // nil: texts are not scored
-	db     string      // the connection's database, named in insert query_ids
+	// topicScorer is scorer without explanations, for texts whose sender
+	// supplied the sentiment.
+	topicScorer *nlp.Scorer
+	db          string // the connection's database, named in insert query_ids
 }
 
 // New builds a projector. conn must point at a migrated database.
@@ -43,15 +48,24 @@ func New(cfg Config, log *slog.Logger, conn driver.Conn, dec *event.Decoder, loc
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("projector config: %w", err)
 	}
-	var scorer *nlp.Scorer
+	if cfg.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
+	var scorer, topicScorer *nlp.Scorer
 	if cfg.Score {
 		var err error
 		if scorer, err = nlp.Default(); err != nil {
 			return nil, fmt.Errorf("load the sentiment and topic models: %w", err)
 		}
+		if topicScorer, err = nlp.New(nlp.Options{Sentiment: scorer.Sentiment(), Lexicon: scorer.Lexicon(), ExplainTop: -1}); err != nil {
+			return nil, fmt.Errorf("load the sentiment and topic models: %w", err)
+		}
+		if topicScorer.ModelVersion() != scorer.ModelVersion() {
+			return nil, fmt.Errorf("topic scorer has model version %s, want %s", topicScorer.ModelVersion(), scorer.ModelVersion())
+		}
 	}
 	return &Projector{
-		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg), scorer: scorer,
+		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg), scorer: scorer, topicScorer: topicScorer,
 		dlq: &kafka.Writer{
 			Addr:         kafka.TCP(cfg.BrokerList()...),
 			Topic:        cfg.DeadLetterTopic,
@@ -144,7 +158,14 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 	p.m.seen.Set(float64(seen.len()))
 
 	rctx, cancel := context.WithCancel(gctx)
-	msgs := make(chan kafka.Message, 4096)
+	// Memory: what the readers hold is bounded by this channel and each
+	// reader's queue (QueueCapacity, 100 messages). kafka-go streams a fetch
+	// response from the connection, so MaxBytes is no buffer of that size.
+	// Messages are decoded when their batch is flushed (build), in
+	// parallel: decoding them here instead, while the previous batch is
+	// inserted, measured slower, as batches then fill more slowly than the
+	// flush interval and are inserted smaller.
+	msgs := make(chan kafka.Message, 2048)
 	var wg sync.WaitGroup
 	for _, part := range parts {
 		r := kafka.NewReader(kafka.ReaderConfig{
@@ -231,8 +252,7 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 		case <-ctx.Done():
 			// Take what the readers already fetched, then write it all.
 			for n := len(msgs); n > 0; n-- {
-				m := <-msgs
-				batch = append(batch, m)
+				batch = append(batch, <-msgs)
 			}
 			p.log.Info("projector stopping: writing the batch in hand", "messages", len(batch))
 			sctx, scancel := context.WithTimeout(context.Background(), 20*time.Second)

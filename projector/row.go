@@ -52,6 +52,9 @@ func tri(b *bool) int8 {
 }
 
 func date(s string) time.Time {
+	if s == "" {
+		return epoch
+	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t
 	}

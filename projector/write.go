@@ -3,8 +3,12 @@ package projector
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/segmentio/kafka-go"
 
@@ -36,7 +40,7 @@ type deadRow struct {
 
 // step is one insert: either events or dead letters.
 type step struct {
-	events []eventRow
+	events []*eventRow
 	dead   []deadRow
 }
 
@@ -73,54 +77,106 @@ type item struct {
 	dead *deadRow
 }
 
-// build decodes batch, sets aside poison messages, drops events whose
-// event_id is already stored or appears earlier in the batch, and orders
-// the inserts.
+// decoded is one message after decoding and scoring, which need no state
+// of the projector and so run in parallel.
+type decoded struct {
+	row    *eventRow // nil: poison
+	key    uuidKey
+	reason string // why the message is poison
+}
+
+// decodeChunk is how many messages a decoding goroutine takes at a time.
+const decodeChunk = 128
+
+// decodeAll decodes (and scores) batch on up to GOMAXPROCS goroutines.
+func (p *Projector) decodeAll(batch []kafka.Message) []decoded {
+	out := make([]decoded, len(batch))
+	workers := min(runtime.GOMAXPROCS(0), (len(batch)+decodeChunk-1)/decodeChunk)
+	if workers <= 1 {
+		for i := range batch {
+			out[i] = p.decode(&batch[i])
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(decodeChunk)) - decodeChunk
+				if start >= len(batch) {
+					return
+				}
+				for i := start; i < min(start+decodeChunk, len(batch)); i++ {
+					out[i] = p.decode(&batch[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// decode turns one message into its row, or says why it is poison.
+func (p *Projector) decode(m *kafka.Message) decoded {
+	ev, errs := p.dec.Decode(m.Value)
+	if errs != nil {
+		return decoded{reason: errs.Error()}
+	}
+	k, ok := parseUUID(ev.EventID)
+	if !ok {
+		return decoded{reason: "event_id: not a UUID"}
+	}
+	commune := ev.Locality.Code
+	if p.loc != nil {
+		if c, ok := p.loc.Current(locality.Scheme(ev.Locality.Scheme), ev.Locality.Code); ok {
+			commune = c
+		}
+	}
+	received := ev.Received()
+	if received.IsZero() {
+		received = m.Time
+	}
+	// The payload shares the message's bytes, which are never modified:
+	// one copy of each message instead of two.
+	row := &eventRow{ev: ev, commune: commune, payload: unsafe.String(unsafe.SliceData(m.Value), len(m.Value)), received: received, msg: *m}
+	if ev.EventType == "feedback.received" {
+		scoreFeedback(p.scorer, p.topicScorer, row)
+	}
+	return decoded{row: row, key: k}
+}
+
+// build decodes batch (in parallel: decoding needs no state of the
+// projector), sets aside poison messages, drops events whose event_id is
+// already stored or appears earlier in the batch, and orders the inserts.
 func (p *Projector) build(batch []kafka.Message) *prepared {
 	out := &prepared{last: map[partKey]int64{}}
 	inBatch := make(map[uuidKey]struct{}, len(batch))
 	perPart := map[partKey][]item{}
 	var order []partKey
-	for _, m := range batch {
+	decs := p.decodeAll(batch)
+	for i := range batch {
+		m, d := &batch[i], &decs[i]
 		pk := partKey{m.Topic, m.Partition}
 		if _, ok := perPart[pk]; !ok {
 			order = append(order, pk)
 			perPart[pk] = nil
 		}
 		out.last[pk] = max(out.last[pk], m.Offset)
-		ev, errs := p.dec.Decode(m.Value)
-		if errs != nil {
-			perPart[pk] = append(perPart[pk], item{dead: &deadRow{msg: m, reason: errs.Error()}})
+		if d.row == nil {
+			perPart[pk] = append(perPart[pk], item{dead: &deadRow{msg: *m, reason: d.reason}})
 			continue
 		}
-		k, ok := parseUUID(ev.EventID)
-		if !ok {
-			perPart[pk] = append(perPart[pk], item{dead: &deadRow{msg: m, reason: "event_id: not a UUID"}})
-			continue
-		}
+		k := d.key
 		if _, dup := inBatch[k]; dup || p.seen.has(k) {
 			out.duplicates++
 			continue
 		}
 		inBatch[k] = struct{}{}
-		commune := ev.Locality.Code
-		if p.loc != nil {
-			if c, ok := p.loc.Current(locality.Scheme(ev.Locality.Scheme), ev.Locality.Code); ok {
-				commune = c
-			}
+		if out.minRecv.IsZero() || d.row.received.Before(out.minRecv) {
+			out.minRecv = d.row.received
 		}
-		received := ev.Received()
-		if received.IsZero() {
-			received = m.Time
-		}
-		if out.minRecv.IsZero() || received.Before(out.minRecv) {
-			out.minRecv = received
-		}
-		row := &eventRow{ev: ev, commune: commune, payload: string(m.Value), received: received, msg: m}
-		if ev.EventType == "feedback.received" {
-			scoreFeedback(p.scorer, row)
-		}
-		perPart[pk] = append(perPart[pk], item{ev: row})
+		perPart[pk] = append(perPart[pk], item{ev: d.row})
 		out.keys = append(out.keys, k)
 		out.events++
 	}
@@ -137,7 +193,7 @@ func (p *Projector) build(batch []kafka.Message) *prepared {
 		for i, pk := range order {
 			items := perPart[pk]
 			for cursor[i] < len(items) && items[cursor[i]].ev != nil {
-				st.events = append(st.events, *items[cursor[i]].ev)
+				st.events = append(st.events, items[cursor[i]].ev)
 				cursor[i]++
 			}
 			for cursor[i] < len(items) && items[cursor[i]].dead != nil {
@@ -260,7 +316,7 @@ var errFenced = fmt.Errorf("%w: a write fence is up (projection rebuild)", errRe
 // insertEvents inserts rows as one block. It starts the INSERT first and
 // only then checks the write fence (see warehouse.AcquireFence): when the
 // fence is up it ends the insert empty and returns errFenced.
-func (p *Projector) insertEvents(ctx context.Context, rows []eventRow) error {
+func (p *Projector) insertEvents(ctx context.Context, rows []*eventRow) error {
 	batch, err := p.conn.PrepareBatch(warehouse.InsertContext(ctx, p.db), insertEvents)
 	if err != nil {
 		return fmt.Errorf("prepare events insert: %w", err)
@@ -276,16 +332,7 @@ func (p *Projector) insertEvents(ctx context.Context, rows []eventRow) error {
 	if n := len(batch.Columns()); n != len(eventColumns) {
 		return fmt.Errorf("events insert has %d columns, want %d", n, len(eventColumns))
 	}
-	bufs := make([]colBuf, len(eventColumns))
-	for i, c := range eventColumns {
-		bufs[i] = c.buf(len(rows))
-	}
-	for i := range rows {
-		for _, b := range bufs {
-			b.add(&rows[i])
-		}
-	}
-	for i, b := range bufs {
+	for i, b := range columnBuffers(rows) {
 		if err := batch.Column(i).Append(b.values()); err != nil {
 			return fmt.Errorf("append events column %s: %w", eventColumns[i].name, err)
 		}
@@ -294,4 +341,18 @@ func (p *Projector) insertEvents(ctx context.Context, rows []eventRow) error {
 		return fmt.Errorf("insert events: %w", err)
 	}
 	return nil
+}
+
+// columnBuffers lays rows out column by column, in eventColumns order.
+func columnBuffers(rows []*eventRow) []colBuf {
+	bufs := make([]colBuf, len(eventColumns))
+	for i, c := range eventColumns {
+		bufs[i] = c.buf(len(rows))
+	}
+	for i := range rows {
+		for _, b := range bufs {
+			b.add(rows[i])
+		}
+	}
+	return bufs
 }
