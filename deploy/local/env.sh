@@ -33,3 +33,16 @@ pid_alive() {
 port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+
+# spawn PIDFILE LOGFILE CMD...: start CMD in the background in a session of
+# its own (so a Ctrl-C in this terminal does not reach it), with stdout and
+# stderr to LOGFILE, and record its real pid in PIDFILE: the shell that
+# writes the pid execs CMD, so the pid is the service's own whether or not
+# setsid had to fork.
+spawn() {
+  local pidf=$1 logf=$2
+  shift 2
+  nohup setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" >>"$logf" 2>&1 </dev/null &
+  for _ in $(seq 1 50); do [ -s "$pidf" ] && return 0; sleep 0.1; done
+  die "could not start $1"
+}

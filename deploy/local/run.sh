@@ -42,7 +42,8 @@ if [ ! -s "$DVPULSE_STATE/admin-password" ]; then
   (umask 077; "$BIN" users add --username admin --role admin --generate-password | sed -n 's/^password: //p' >"$DVPULSE_STATE/admin-password")
 fi
 log "starting dvpulse all (log: $LOG)"
-(nohup setsid "$BIN" all >>"$LOG" 2>&1 </dev/null & echo $! >"$PIDF")
+rm -f "$PIDF"
+spawn "$PIDF" "$LOG" "$BIN" all
 for _ in $(seq 1 60); do
   if curl -fsS "http://$INGEST/-/ready" >/dev/null 2>&1 && curl -fsS "http://$DASH/-/ready" >/dev/null 2>&1; then break; fi
   pid_alive "$PIDF" || { tail -n 30 "$LOG" >&2; die "dvpulse exited during start; see $LOG"; }

@@ -53,9 +53,9 @@ start_clickhouse() {
   sed -e "s#@STATE@#$CH_DIR#g" -e "s#@TCP_PORT@#$CH_TCP_PORT#g" -e "s#@HTTP_PORT@#$CH_HTTP_PORT#g" \
     "$DVPULSE_ROOT/deploy/local/clickhouse/config.xml.in" >"$CH_DIR/etc/config.xml"
   cp "$DVPULSE_ROOT/deploy/local/clickhouse/users.xml" "$CH_DIR/etc/users.xml"
-  log "starting ClickHouse $(clickhouse-client --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1) on 127.0.0.1:$CH_TCP_PORT (data in $CH_DIR)"
-  (cd "$CH_DIR" && nohup setsid clickhouse-server --config-file="$CH_DIR/etc/config.xml" \
-      >"$CH_DIR/log/stdout.log" 2>&1 </dev/null & echo $! >"$pidf")
+  log "starting ClickHouse $(clickhouse-client --version 2>/dev/null | grep -o '[0-9][0-9.]*[0-9]' | head -1) on 127.0.0.1:$CH_TCP_PORT (data in $CH_DIR)"
+  rm -f "$pidf"
+  (cd "$CH_DIR" && spawn "$pidf" "$CH_DIR/log/stdout.log" clickhouse-server --config-file="$CH_DIR/etc/config.xml")
   for _ in $(seq 1 120); do
     if ch_query 'SELECT 1' >/dev/null 2>&1; then
       log "ClickHouse is up"
@@ -110,11 +110,11 @@ start_kafka() {
         { cat "$KAFKA_DIR/log/format.log" >&2; die "formatting Kafka storage failed"; }
     fi
     log "starting Kafka $KAFKA_VERSION (KRaft, broker+controller) on 127.0.0.1:$KAFKA_PORT"
+    rm -f "$pidf"
     # shellcheck disable=SC2086
-    (nohup setsid java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
-        -Dlog4j2.configurationFile="$DVPULSE_ROOT/deploy/local/kafka/log4j2.properties" \
-        -Dkafka.logs.dir="$KAFKA_DIR/log" -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-        >"$KAFKA_DIR/log/stdout.log" 2>&1 </dev/null & echo $! >"$pidf")
+    spawn "$pidf" "$KAFKA_DIR/log/stdout.log" java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dlog4j2.configurationFile="$DVPULSE_ROOT/deploy/local/kafka/log4j2.properties" \
+      -Dkafka.logs.dir="$KAFKA_DIR/log" -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties"
   fi
   local existing=
   for _ in $(seq 1 60); do
