@@ -3,26 +3,22 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"math"
-	"math/bits"
 	"sync"
 	"time"
+
+	"dvpulse/internal/idset"
 )
 
 // idKey is an event_id in 16 bytes: the UUID's bytes, or the first 16 bytes
 // of the SHA-256 of an id that is not a UUID.
-type idKey [16]byte
+type idKey = idset.Key
 
 func keyOf(id string) idKey {
-	var k idKey
-	if len(id) == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-' {
-		b := []byte(id[0:8] + id[9:13] + id[14:18] + id[19:23] + id[24:36])
-		if _, err := hex.Decode(k[:], b); err == nil {
-			return k
-		}
+	if k, ok := idset.Parse(id); ok {
+		return k
 	}
+	var k idKey
 	sum := sha256.Sum256([]byte(id))
 	copy(k[:], sum[:16])
 	return k
@@ -68,10 +64,11 @@ type Dedup struct {
 	ats      []int64 // unix nanos of each acknowledgement; staleAt: forgotten
 	head, n  int     // ring slots in use, stale ones included
 	live     int     // ids remembered (ring slots not stale)
-	slots    []uint32
-	mask     uint64
+	index    idset.Index
 	inflight map[idKey]chan struct{}
 }
+
+func (d *Dedup) keyAt(pos uint32) *idKey { return &d.ids[pos] }
 
 // staleAt marks a ring slot whose id was forgotten (expired when claimed, or
 // acknowledged again later): it only waits for its turn to leave the ring.
@@ -111,12 +108,11 @@ func (d *Dedup) claim(id idKey) (claim, <-chan struct{}) {
 	now := d.now().UnixNano()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if i, ok := d.find(&id); ok {
-		pos := d.slots[i] - 1
+	if slot, pos, ok := d.index.Find(&id, d.keyAt); ok {
 		if now-d.ats[pos] <= int64(d.window) {
 			return seen, nil
 		}
-		d.forget(i)
+		d.forget(slot, pos)
 	}
 	if ch, ok := d.inflight[id]; ok {
 		return busy, ch
@@ -151,13 +147,13 @@ func (d *Dedup) release(id idKey, acked bool) {
 	pos := (d.head + d.n) % len(d.ids)
 	d.ids[pos], d.ats[pos] = id, now
 	d.n++
-	i, ok := d.find(&id)
+	slot, old, ok := d.index.Find(&id, d.keyAt)
 	if ok {
-		d.ats[d.slots[i]-1] = staleAt // remembered again: the newer time counts
+		d.ats[old] = staleAt // remembered again: the newer time counts
 	} else {
 		d.live++
 	}
-	d.slots[i] = uint32(pos) + 1
+	d.index.Set(slot, uint32(pos))
 }
 
 // expire forgets ids older than the window, oldest first.
@@ -172,8 +168,8 @@ func (d *Dedup) expire(now int64) {
 
 func (d *Dedup) popOldest() {
 	if d.ats[d.head] != staleAt {
-		if i, ok := d.find(&d.ids[d.head]); ok {
-			d.forget(i)
+		if slot, pos, ok := d.index.Find(&d.ids[d.head], d.keyAt); ok {
+			d.forget(slot, pos)
 		}
 	}
 	d.ids[d.head], d.ats[d.head] = idKey{}, 0
@@ -181,42 +177,12 @@ func (d *Dedup) popOldest() {
 	d.n--
 }
 
-// find returns the table slot holding id, or the empty slot where it would go.
-func (d *Dedup) find(id *idKey) (uint64, bool) {
-	for i := hashID(id) & d.mask; ; i = (i + 1) & d.mask {
-		v := d.slots[i]
-		if v == 0 {
-			return i, false
-		}
-		if d.ids[v-1] == *id {
-			return i, true
-		}
-	}
-}
-
-// forget removes the id in table slot i; its ring slot becomes stale.
-func (d *Dedup) forget(i uint64) {
-	d.ats[d.slots[i]-1] = staleAt
+// forget removes the id at ring position pos (index slot slot); its ring
+// slot becomes stale.
+func (d *Dedup) forget(slot uint64, pos uint32) {
+	d.ats[pos] = staleAt
 	d.live--
-	// Backward-shift deletion: move later entries of the probe run back so
-	// that every entry stays reachable without tombstones.
-	for {
-		d.slots[i] = 0
-		j := i
-		for {
-			j = (j + 1) & d.mask
-			v := d.slots[j]
-			if v == 0 {
-				return
-			}
-			home := hashID(&d.ids[v-1]) & d.mask
-			if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
-				d.slots[i] = v
-				i = j
-				break
-			}
-		}
-	}
+	d.index.Delete(slot, d.keyAt)
 }
 
 // resize gives the ring room for size ids, oldest first at position 0, and
@@ -227,28 +193,13 @@ func (d *Dedup) resize(size int) {
 		ids[i], ats[i] = d.ids[(d.head+i)%len(d.ids)], d.ats[(d.head+i)%len(d.ids)]
 	}
 	d.ids, d.ats, d.head = ids, ats, 0
-	tsize := uint64(1) << bits.Len64(uint64(2*size-1))
-	d.slots, d.mask = make([]uint32, tsize), tsize-1
+	d.index.Reset(size)
 	for pos := 0; pos < d.n; pos++ {
 		if d.ats[pos] != staleAt {
-			i, _ := d.find(&d.ids[pos])
-			d.slots[i] = uint32(pos) + 1
+			slot, _, _ := d.index.Find(&d.ids[pos], d.keyAt)
+			d.index.Set(slot, uint32(pos))
 		}
 	}
-}
-
-// hashID mixes all 16 bytes of id (ids need not be random: senders may use
-// time-ordered or sequential UUIDs).
-func hashID(id *idKey) uint64 {
-	a := binary.LittleEndian.Uint64(id[0:8])
-	b := binary.LittleEndian.Uint64(id[8:16])
-	h := a*0x9e3779b97f4a7c15 ^ bits.RotateLeft64(b, 31)
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
 }
 
 // wait blocks until ch closes or ctx ends.

@@ -116,7 +116,7 @@ func TestDedupGrowsLazily(t *testing.T) {
 			d.release(id, true)
 		}
 	}
-	if bytes := len(d.ids)*24 + len(d.slots)*4; d.Len() != 1<<17 || bytes > d.Len()*32 {
+	if bytes := len(d.ids)*24 + d.index.Slots()*4; d.Len() != 1<<17 || bytes > d.Len()*32 {
 		t.Fatalf("%d ids take %d bytes", d.Len(), bytes)
 	}
 }

@@ -90,15 +90,15 @@ func TestSeenSetMatchesModel(t *testing.T) {
 // up front and that a full set stays compact (about 24 bytes per id).
 func TestSeenSetGrowsLazily(t *testing.T) {
 	s := newSeenSet(2_000_000)
-	if len(s.ring) > 1024 || len(s.slots) > 2048 {
-		t.Fatalf("empty set allocated %d ring slots, %d table slots", len(s.ring), len(s.slots))
+	if len(s.ring) > 1024 || s.index.Slots() > 2048 {
+		t.Fatalf("empty set allocated %d ring slots, %d table slots", len(s.ring), s.index.Slots())
 	}
 	for i := 0; i < 100_000; i++ {
 		var k uuidKey
 		k[0], k[1], k[2] = byte(i), byte(i>>8), byte(i>>16)
 		s.add(k)
 	}
-	if bytes := len(s.ring)*16 + len(s.slots)*4; len(s.ring) > 2*100_000 || bytes > 100_000*48 {
+	if bytes := len(s.ring)*16 + s.index.Slots()*4; len(s.ring) > 2*100_000 || bytes > 100_000*48 {
 		t.Fatalf("100,000 ids take %d ring slots, %d bytes", len(s.ring), bytes)
 	}
 }
