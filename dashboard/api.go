@@ -172,6 +172,10 @@ func (s *Server) apiRoutes() map[string]gin.HandlerFunc {
 		"/models":                s.modelsAPI("fields"),
 		"/models/localities":     s.modelsAPI("communes"),
 		"/models/years":          s.modelsAPI("years"),
+		"/campaigns":             s.campaignsAPI("campaigns"),
+		"/campaigns/series":      s.campaignsAPI("campaigns/series"),
+		"/criticism":             s.campaignsAPI("criticism"),
+		"/criticism/series":      s.campaignsAPI("criticism/series"),
 		"/meta":                  s.apiMeta,
 	}
 }
@@ -221,6 +225,24 @@ func (s *Server) modelsAPI(part string) gin.HandlerFunc {
 		}
 		rows := map[string]any{"fields": d.Fields, "communes": d.Communes, "years": d.Years}[part]
 		s.reply(c, f, "models-"+part, rows)
+	}
+}
+
+// campaignsAPI answers one table of the campaigns and criticism page. The
+// topic and channel filters do not apply to these tables.
+func (s *Server) campaignsAPI(part string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, sc, ok := s.apiBegin(c)
+		if !ok {
+			return
+		}
+		d, err := s.campaignsData(c, f, sc, langOf(c), false)
+		if err != nil {
+			s.apiFailed(c, err)
+			return
+		}
+		rows := map[string]any{"campaigns": d.Campaigns, "campaigns/series": d.CampaignSeries, "criticism": d.Criticism, "criticism/series": d.CriticismSeries}[part]
+		s.reply(c, f, strings.ReplaceAll(part, "/", "-"), rows)
 	}
 }
 

@@ -67,6 +67,8 @@ func TestBrowser(t *testing.T) {
 		{"/sentiment?granularity=week&topic=environment", "sentiment/topics?granularity=week&topic=environment", "by-topic"},
 		{"/dialogues?granularity=month", "", ""},
 		{"/models", "", ""},
+		{"/campaigns?granularity=week", "campaigns?granularity=week", "campaigns"},
+		{"/campaigns?granularity=week&lang=en", "criticism?granularity=week", "criticism"},
 		{"/feedback?q=huong+khe", "feedback?q=huong+khe", "items"},
 		{"/localities?sort=received&lang=en", "localities?sort=received", "localities"},
 		{"/feedback/X-1", "", ""},
@@ -121,6 +123,30 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("volume KPI %q, API %d", kpi, v.Total)
 	}
 	b.screenshot(filepath.Join(shots, "overview_hotline.png"))
+	// The campaigns chart's first series (participants) sums to the API's
+	// series for the same filters, and its key figure shows the same number.
+	b.navigate(e.ts.URL + "/campaigns?granularity=day&topic=land")
+	b.waitFor(`document.body.getAttribute('data-charts') === 'done'`)
+	if st := b.evalString(`document.getElementById('chart-campaigns').getAttribute('data-state')`); st != "drawn" {
+		t.Errorf("campaigns chart: %s", st)
+	}
+	sum = b.evalString(`document.getElementById('chart-campaigns').getAttribute('data-sum')`)
+	code, body = e.apiGet(token, "/api/v1/campaigns/series?granularity=day&topic=land")
+	var cs struct{ Rows []CampaignFigures }
+	if code != 200 || json.Unmarshal([]byte(body), &cs) != nil {
+		t.Fatal(code, body)
+	}
+	var parts uint64
+	for _, r := range cs.Rows {
+		parts += r.Participants
+	}
+	if sum != strconv.FormatUint(parts, 10) || parts == 0 {
+		t.Errorf("campaigns chart sums to %s, the API series to %d", sum, parts)
+	}
+	if kpi := b.evalString(`document.querySelector('[data-kpi=participants] .kpi-value').textContent`); kpi != strconv.FormatUint(parts, 10) {
+		t.Errorf("participants key figure %q, API %d", kpi, parts)
+	}
+	b.screenshot(filepath.Join(shots, "campaigns_day.png"))
 	t.Logf("screenshots in %s", shots)
 }
 

@@ -840,3 +840,125 @@ func (s *Server) joinTopics(codes []string, lang string) string {
 func (c Contribution) String() string {
 	return c.Text + " (" + strconv.FormatFloat(c.Weight, 'f', 2, 64) + ")"
 }
+
+// seriesKey whitelists the grouping keys of the campaigns_series and
+// criticism_series queries: a time bucket or the total.
+func seriesKey(by string, f Filter) string {
+	switch by {
+	case "bucket":
+		return bucketOf(f.Granularity, "day")
+	case "total":
+		return "''"
+	}
+	panic("dashboard: unknown series grouping " + by)
+}
+
+// CampaignFigures are campaign activities for one time bucket (or the
+// total, Bucket "").
+type CampaignFigures struct {
+	Bucket       string  `json:"bucket"`
+	Activities   uint64  `json:"activities"`
+	Participants uint64  `json:"participants"`
+	MoneyVND     int64   `json:"money_vnd"`
+	LandM2       float64 `json:"land_m2"`
+}
+
+// CampaignRow is the campaign activities of one campaign and activity kind.
+type CampaignRow struct {
+	Campaign     string  `json:"campaign_id"`
+	Kind         string  `json:"activity_kind"`
+	KindLabel    string  `json:"activity_kind_label"`
+	Activities   uint64  `json:"activities"`
+	Participants uint64  `json:"participants"`
+	MoneyVND     int64   `json:"money_vnd"`
+	LandM2       float64 `json:"land_m2"`
+}
+
+// campaignSeries returns campaign figures grouped by "bucket" or "total".
+func (s *Server) campaignSeries(ctx context.Context, f Filter, sc Scope, by string) ([]CampaignFigures, error) {
+	w := cond(f, sc, tCampaigns)
+	out := []CampaignFigures{}
+	err := s.query(ctx, "campaigns_series", map[string]string{"key": seriesKey(by, f), "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x CampaignFigures
+			if err := r.Scan(&x.Bucket, &x.Activities, &x.Participants, &x.MoneyVND, &x.LandM2); err != nil {
+				return err
+			}
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// campaignTotals returns campaign figures per campaign × activity kind.
+func (s *Server) campaignTotals(ctx context.Context, f Filter, sc Scope, lang string) ([]CampaignRow, error) {
+	w := cond(f, sc, tCampaigns)
+	out := []CampaignRow{}
+	err := s.query(ctx, "campaigns_totals", map[string]string{"where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x CampaignRow
+			if err := r.Scan(&x.Campaign, &x.Kind, &x.Activities, &x.Participants, &x.MoneyVND, &x.LandM2); err != nil {
+				return err
+			}
+			x.KindLabel = event.ActivityKinds.Label(x.Kind, lang)
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// CriticismFigures are social criticism sessions for one time bucket (or
+// the total, Bucket "").
+type CriticismFigures struct {
+	Bucket        string   `json:"bucket"`
+	Sessions      uint64   `json:"sessions"`
+	Given         uint64   `json:"opinions_given"`
+	Accepted      uint64   `json:"opinions_accepted"`
+	AcceptedShare *float64 `json:"accepted_share"`
+}
+
+// CriticismRow is the social criticism of one organiser and form.
+type CriticismRow struct {
+	Org           string   `json:"org"`
+	Form          string   `json:"form"`
+	FormLabel     string   `json:"form_label"`
+	Sessions      uint64   `json:"sessions"`
+	Given         uint64   `json:"opinions_given"`
+	Accepted      uint64   `json:"opinions_accepted"`
+	AcceptedShare *float64 `json:"accepted_share"`
+}
+
+// criticismSeries returns criticism figures grouped by "bucket" or "total".
+func (s *Server) criticismSeries(ctx context.Context, f Filter, sc Scope, by string) ([]CriticismFigures, error) {
+	w := cond(f, sc, tCriticism)
+	out := []CriticismFigures{}
+	err := s.query(ctx, "criticism_series", map[string]string{"key": seriesKey(by, f), "where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x CriticismFigures
+			if err := r.Scan(&x.Bucket, &x.Sessions, &x.Given, &x.Accepted); err != nil {
+				return err
+			}
+			x.AcceptedShare = ratio(x.Accepted, x.Given)
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}
+
+// criticismTotals returns criticism figures per organiser × form.
+func (s *Server) criticismTotals(ctx context.Context, f Filter, sc Scope, lang string) ([]CriticismRow, error) {
+	w := cond(f, sc, tCriticism)
+	out := []CriticismRow{}
+	err := s.query(ctx, "criticism_totals", map[string]string{"where": w.String()}, w.args,
+		func(r interface{ Scan(...any) error }) error {
+			var x CriticismRow
+			if err := r.Scan(&x.Org, &x.Form, &x.Sessions, &x.Given, &x.Accepted); err != nil {
+				return err
+			}
+			x.FormLabel = event.CriticismForms.Label(x.Form, lang)
+			x.AcceptedShare = ratio(x.Accepted, x.Given)
+			out = append(out, x)
+			return nil
+		})
+	return out, err
+}

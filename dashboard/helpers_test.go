@@ -38,6 +38,11 @@ type ev struct {
 	Year                                    uint16
 	CaseReceived, CaseDue                   time.Time
 	FirstAction, FirstDone                  uint8
+	// campaigns and criticism
+	CampaignID, ActivityKind, Org, Form string
+	MoneyVND                            int64
+	LandM2                              float64
+	Given, Accepted                     uint32
 }
 
 func newID() string {
@@ -88,7 +93,8 @@ func insertEventsErr(conn driver.Conn, evs []ev) error {
 		source_record_id, locality_scheme, locality_code, commune_code, aggregate_id, channel, topics, payload, text, text_folded,
 		due_at, status, within_deadline, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method, sentiment_explain,
 		host_level, host_role, participants, dialogue_id, model_id, model_field, model_year, recognition_level, effective, commitment_id,
-		case_received_at, case_due_at, first_action, first_done)`)
+		case_received_at, case_due_at, first_action, first_done, campaign_id, activity_kind, money_vnd, land_m2, org, criticism_form,
+		opinions_given, opinions_accepted)`)
 	if err != nil {
 		return err
 	}
@@ -122,7 +128,8 @@ func insertEventsErr(conn driver.Conn, evs []ev) error {
 		if err := b.Append(newID(), e.Type, uint16(1), e.At, e.At, "test", e.ID, "2025", e.Commune, e.Commune, e.ID, e.Channel, e.Topics,
 			`{"text":"payload"}`, e.Text, "", due, e.Status, within, e.Sentiment, e.Score, conf, "model", e.Explain,
 			e.HostLevel, e.HostRole, e.Participants, e.ID, e.ID, e.Field, e.Year, e.Recognition, e.Effective, e.ID,
-			cr, cd, e.FirstAction, e.FirstDone); err != nil {
+			cr, cd, e.FirstAction, e.FirstDone, e.CampaignID, e.ActivityKind, e.MoneyVND, e.LandM2, e.Org, e.Form,
+			e.Given, e.Accepted); err != nil {
 			return err
 		}
 	}

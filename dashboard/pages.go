@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strconv"
@@ -463,4 +464,143 @@ func (s *Server) modelsPage(c *gin.Context) {
 	ch.Series = []ChartSeries{reg, rec, eff}
 	p.Charts = []Chart{ch}
 	s.render(c, http.StatusOK, "models", p)
+}
+
+// CampaignsData is the campaigns and criticism page.
+type CampaignsData struct {
+	KPIs            []KPI
+	CampaignSeries  []CampaignFigures
+	Campaigns       []CampaignRow
+	CriticismSeries []CriticismFigures
+	Criticism       []CriticismRow
+}
+
+// campaignFigures sums campaign figures (total rows: at most one).
+func campaignFigures(rows []CampaignFigures) CampaignFigures {
+	var t CampaignFigures
+	for _, r := range rows {
+		t.Activities += r.Activities
+		t.Participants += r.Participants
+		t.MoneyVND += r.MoneyVND
+		t.LandM2 += r.LandM2
+	}
+	return t
+}
+
+// criticismFigures sums criticism figures (total rows: at most one).
+func criticismFigures(rows []CriticismFigures) CriticismFigures {
+	var t CriticismFigures
+	for _, r := range rows {
+		t.Sessions += r.Sessions
+		t.Given += r.Given
+		t.Accepted += r.Accepted
+	}
+	t.AcceptedShare = ratio(t.Accepted, t.Given)
+	return t
+}
+
+// campaignKPIs returns the page's key figures for f against the previous
+// period: participants, money, land, criticism sessions, opinions given and
+// the share accepted.
+func (s *Server) campaignKPIs(ctx context.Context, f Filter, sc Scope, lang string) ([]KPI, error) {
+	var cm [2]CampaignFigures
+	var cr [2]CriticismFigures
+	for i, g := range []Filter{f, f.Previous()} {
+		rows, err := s.campaignSeries(ctx, g, sc, "total")
+		if err != nil {
+			return nil, err
+		}
+		cm[i] = campaignFigures(rows)
+		crows, err := s.criticismSeries(ctx, g, sc, "total")
+		if err != nil {
+			return nil, err
+		}
+		cr[i] = criticismFigures(crows)
+	}
+	t := messages[lang]
+	count := func(key string, a, b float64) KPI {
+		k := KPI{Key: key, Label: t["kpi_"+key], Value: fptr(a), Previous: fptr(b), ChangeUnit: "%"}
+		if a >= 0 {
+			k.Numerator = uint64(a)
+		}
+		if b > 0 {
+			k.Change = fptr((a - b) / b * 100)
+		}
+		return k
+	}
+	acc := KPI{Key: "accepted", Label: t["kpi_accepted"], Value: cr[0].AcceptedShare, Previous: cr[1].AcceptedShare, ChangeUnit: "pp", Share: true,
+		Numerator: cr[0].Accepted, Denom: cr[0].Given}
+	if acc.Value != nil && acc.Previous != nil {
+		acc.Change = fptr((*acc.Value - *acc.Previous) * 100)
+	}
+	return []KPI{
+		count("activities", float64(cm[0].Activities), float64(cm[1].Activities)),
+		count("participants", float64(cm[0].Participants), float64(cm[1].Participants)),
+		count("money", float64(cm[0].MoneyVND), float64(cm[1].MoneyVND)),
+		count("land", round3(cm[0].LandM2), round3(cm[1].LandM2)),
+		count("sessions", float64(cr[0].Sessions), float64(cr[1].Sessions)),
+		count("opinions", float64(cr[0].Given), float64(cr[1].Given)),
+		acc,
+	}, nil
+}
+
+func (s *Server) campaignsData(c *gin.Context, f Filter, sc Scope, lang string, kpis bool) (CampaignsData, error) {
+	ctx, cancel := ctxTimeout(c)
+	defer cancel()
+	var d CampaignsData
+	var err error
+	if kpis {
+		if d.KPIs, err = s.campaignKPIs(ctx, f, sc, lang); err != nil {
+			return d, err
+		}
+	}
+	cs, err := s.campaignSeries(ctx, f, sc, "bucket")
+	if err != nil {
+		return d, err
+	}
+	d.CampaignSeries = fillBuckets(f, cs, func(r *CampaignFigures) string { return r.Bucket }, func(b string) CampaignFigures { return CampaignFigures{Bucket: b} })
+	if d.Campaigns, err = s.campaignTotals(ctx, f, sc, lang); err != nil {
+		return d, err
+	}
+	crs, err := s.criticismSeries(ctx, f, sc, "bucket")
+	if err != nil {
+		return d, err
+	}
+	d.CriticismSeries = fillBuckets(f, crs, func(r *CriticismFigures) string { return r.Bucket }, func(b string) CriticismFigures { return CriticismFigures{Bucket: b} })
+	d.Criticism, err = s.criticismTotals(ctx, f, sc, lang)
+	return d, err
+}
+
+func (s *Server) campaignsPage(c *gin.Context) {
+	p, f, sc, ok := s.begin(c, "campaigns")
+	if !ok {
+		return
+	}
+	d, err := s.campaignsData(c, f, sc, p.Lang, true)
+	if err != nil {
+		s.failed(c, "campaigns", p, err)
+		return
+	}
+	p.Data = d
+	ch := Chart{ID: "campaigns", Kind: "bar", Title: p.T["campaigns_chart"]}
+	part := ChartSeries{Name: p.T["participants"], Type: "bar"}
+	given := ChartSeries{Name: p.T["opinions_given"], Type: "bar"}
+	share := ChartSeries{Name: p.T["accepted_share"], Type: "line", Axis: 1}
+	var activity uint64
+	for i, r := range d.CampaignSeries {
+		ch.Categories = append(ch.Categories, r.Bucket)
+		part.Data = append(part.Data, uval(r.Participants))
+		activity += r.Activities
+		var cr CriticismFigures
+		if i < len(d.CriticismSeries) {
+			cr = d.CriticismSeries[i]
+		}
+		given.Data = append(given.Data, uval(cr.Given))
+		share.Data = append(share.Data, pctPtr(cr.AcceptedShare))
+		activity += cr.Sessions
+	}
+	ch.Series = []ChartSeries{part, given, share}
+	ch.Empty = activity == 0
+	p.Charts = []Chart{ch}
+	s.render(c, http.StatusOK, "campaigns", p)
 }

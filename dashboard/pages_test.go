@@ -37,9 +37,17 @@ func seedBasic(t testing.TB, e *testEnv) {
 	evs = nil
 	evs = append(evs, ev{Type: "model.assessed", ID: "MD-1", Commune: "18496", Effective: 1, Year: uint16(now.Year())})
 	insertEventsTry(t, e.conn, evs)
+	insertEvents(t, e.conn, []ev{
+		{Type: "campaign.activity", ID: "CA-A", Commune: "18073", CampaignID: "CMP-A", ActivityKind: "site_clearance", Participants: 120,
+			MoneyVND: 5_000_000, LandM2: 850.5, At: now.Add(-50 * time.Hour)},
+		{Type: "campaign.activity", ID: "CA-B", Commune: "18496", CampaignID: "CMP-B", ActivityKind: "relief", Participants: 35,
+			MoneyVND: 12_000_000, At: now.Add(-5 * time.Hour)},
+		{Type: "criticism.session", ID: "CR-A", Commune: "18073", Org: "mttq", Form: "conference", Given: 14, Accepted: 9, At: now.Add(-70 * time.Hour)},
+		{Type: "criticism.session", ID: "CR-B", Commune: "18496", Org: "mttq", Form: "written", Given: 6, Accepted: 2, At: now.Add(-3 * time.Hour)},
+	})
 }
 
-var allPages = []string{"/", "/sentiment", "/dialogues", "/models", "/feedback", "/localities"}
+var allPages = []string{"/", "/sentiment", "/dialogues", "/models", "/campaigns", "/feedback", "/localities"}
 
 func TestEveryTemplateRenders(t *testing.T) {
 	e := newEnv(t, nil)

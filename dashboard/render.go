@@ -45,6 +45,7 @@ var nav = []navItem{
 	{"/sentiment", "nav_sentiment", "sentiment"},
 	{"/dialogues", "nav_dialogues", "dialogues"},
 	{"/models", "nav_models", "models"},
+	{"/campaigns", "nav_campaigns", "campaigns"},
 	{"/feedback", "nav_feedback", "feedback"},
 	{"/localities", "nav_localities", "localities"},
 }
@@ -161,6 +162,7 @@ func (p *Page) Label(vocab, code string) string {
 var vocabs = map[string]*event.Vocabulary{
 	"topic": event.Topics, "channel": event.Channels, "status": event.FeedbackStatuses, "sentiment": event.SentimentLabels,
 	"host_level": event.HostLevels, "host_role": event.HostRoles, "field": event.ModelFields, "outcome": event.Outcomes,
+	"activity_kind": event.ActivityKinds, "form": event.CriticismForms,
 }
 
 // Option is one choice of a select.
@@ -299,6 +301,11 @@ var funcs = template.FuncMap{
 			return groupDigits(strconv.FormatUint(v, 10))
 		case int:
 			return groupDigits(strconv.Itoa(v))
+		case int64:
+			if v < 0 {
+				return "-" + groupDigits(strconv.FormatUint(uint64(-v), 10))
+			}
+			return groupDigits(strconv.FormatInt(v, 10))
 		case float64:
 			return strconv.FormatFloat(v, 'f', 1, 64)
 		case *float64:

@@ -115,7 +115,8 @@ func TestSQLShapedParameters(t *testing.T) {
 	}
 	for p, paths := range params {
 		if paths == nil {
-			paths = []string{"/api/v1/feedback", "/api/v1/overview", "/api/v1/localities", "/api/v1/sentiment/series", "/api/v1/hotspots", "/api/v1/models", "/api/v1/dialogues"}
+			paths = []string{"/api/v1/feedback", "/api/v1/overview", "/api/v1/localities", "/api/v1/sentiment/series", "/api/v1/hotspots", "/api/v1/models", "/api/v1/dialogues",
+				"/api/v1/campaigns", "/api/v1/criticism/series"}
 		}
 		for _, v := range evil {
 			for _, path := range paths {
@@ -199,7 +200,8 @@ func TestLocalityScoping(t *testing.T) {
 		t.Error("case page outside scope shows the text")
 	}
 	apis := []string{"feedback/volume", "overview", "hotspots", "sentiment/series", "sentiment/topics", "sentiment/localities", "sentiment/drivers",
-		"feedback", "localities", "dialogues", "dialogues/hosts", "dialogues/issues", "dialogues/commitments", "models", "models/localities", "models/years", "meta"}
+		"feedback", "localities", "dialogues", "dialogues/hosts", "dialogues/issues", "dialogues/commitments", "models", "models/localities", "models/years",
+		"campaigns", "campaigns/series", "criticism", "criticism/series", "meta"}
 	for _, a := range apis {
 		for _, q := range []string{"", "&locality=c:18073"} {
 			for _, f := range []string{"", "&format=csv"} {

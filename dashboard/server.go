@@ -71,7 +71,7 @@ type Server struct {
 }
 
 // pageTemplates are the page templates; each is parsed with layout.html.
-var pageTemplates = []string{"overview", "sentiment", "dialogues", "models", "feedback", "case", "localities", "login", "admin", "error"}
+var pageTemplates = []string{"overview", "sentiment", "dialogues", "models", "campaigns", "feedback", "case", "localities", "login", "admin", "error"}
 
 // NewServer builds the dashboard over a migrated ClickHouse database.
 // It loads the locality registry of cfg.Province and the session key (see
@@ -161,6 +161,7 @@ func (s *Server) routes(r *gin.Engine) {
 	a.GET("/sentiment", s.sentimentPage)
 	a.GET("/dialogues", s.dialoguesPage)
 	a.GET("/models", s.modelsPage)
+	a.GET("/campaigns", s.campaignsPage)
 	a.GET("/feedback", s.feedbackPage)
 	a.GET("/feedback/:id", s.casePage)
 	a.GET("/localities", s.localitiesPage)

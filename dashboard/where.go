@@ -21,14 +21,18 @@ type table struct {
 }
 
 var (
-	tDaily    = table{date: "day", topic: "column", channel: "channel"}
-	tByTopic  = table{date: "day", topic: "cells", channel: "channel"}
-	tHourly   = table{topic: "cells"}
-	tEvents   = table{date: "toDate(occurred_at)", topic: "array", channel: "channel"}
-	tIssues   = table{date: "day", topic: "column"}
-	tMonthly  = table{date: "month"}
-	tCommit   = table{date: "toDate(made_at)"}
-	tNoPeriod = table{}
+	tDaily   = table{date: "day", topic: "column", channel: "channel"}
+	tByTopic = table{date: "day", topic: "cells", channel: "channel"}
+	tHourly  = table{topic: "cells"}
+	tEvents  = table{date: "toDate(occurred_at)", topic: "array", channel: "channel"}
+	tIssues  = table{date: "day", topic: "column"}
+	tMonthly = table{date: "month"}
+	tCommit  = table{date: "toDate(made_at)"}
+	// Campaign and criticism tables have no topic or channel: those
+	// filters do not apply to them.
+	tCampaigns = table{date: "day"}
+	tCriticism = table{date: "day"}
+	tNoPeriod  = table{}
 )
 
 // where is a WHERE clause under construction: SQL fragments written in
