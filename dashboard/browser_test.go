@@ -1,25 +1,18 @@
 package dashboard
 
 import (
-	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/net/websocket"
-
 	"dvpulse/dashboard/auth"
+	"dvpulse/dashboard/internal/cdp"
 	"dvpulse/internal/itest"
 )
 
@@ -165,192 +158,52 @@ func findChromium() string {
 }
 
 // cdp is a minimal Chrome DevTools Protocol client over one page target.
-type cdp struct {
-	t      *testing.T
-	ws     *websocket.Conn
-	mu     sync.Mutex
-	id     int
-	waits  map[int]chan json.RawMessage
-	events chan string
+// browser wraps the CDP client so that a failure fails the test.
+type browser struct {
+	t *testing.T
+	b *cdp.Browser
 }
 
-var devtoolsRe = regexp.MustCompile(`DevTools listening on (ws://\S+)`)
-
-func startBrowser(t *testing.T, bin string) *cdp {
+func startBrowser(t *testing.T, bin string) *browser {
 	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-		"--user-data-dir="+dir, "--remote-debugging-port=0", "--remote-allow-origins=*", "--window-size=1280,900", "about:blank")
-	stderr, err := cmd.StderrPipe()
+	b, err := cdp.Start(bin)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("chromium: %v", err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := devtoolsRe.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	var browserURL string
-	select {
-	case browserURL = <-found:
-	case <-time.After(30 * time.Second):
-		t.Fatal("chromium did not print its DevTools address in 30 s")
-	}
-	host := strings.SplitN(strings.TrimPrefix(browserURL, "ws://"), "/", 2)[0]
-	var targets []struct {
-		Type, WebSocketDebuggerURL string
-	}
-	for i := 0; i < 50 && len(targets) == 0; i++ {
-		resp, err := http.Get("http://" + host + "/json/list")
-		if err == nil {
-			_ = json.NewDecoder(resp.Body).Decode(&targets)
-			resp.Body.Close()
-		}
-		var pages []struct{ Type, WebSocketDebuggerURL string }
-		for _, x := range targets {
-			if x.Type == "page" {
-				pages = append(pages, x)
-			}
-		}
-		targets = pages
-		if len(targets) == 0 {
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	if len(targets) == 0 {
-		t.Fatal("chromium has no page target")
-	}
-	ws, err := websocket.Dial(targets[0].WebSocketDebuggerURL, "", "http://localhost")
-	if err != nil {
-		t.Fatalf("DevTools websocket: %v", err)
-	}
-	ws.MaxPayloadBytes = 64 << 20
-	c := &cdp{t: t, ws: ws, waits: map[int]chan json.RawMessage{}, events: make(chan string, 100)}
-	t.Cleanup(func() { ws.Close() })
-	go c.read()
-	c.call("Page.enable", nil)
-	c.call("Runtime.enable", nil)
-	return c
+	t.Cleanup(b.Close)
+	return &browser{t: t, b: b}
 }
 
-func (c *cdp) read() {
-	for {
-		var msg struct {
-			ID     int             `json:"id"`
-			Method string          `json:"method"`
-			Result json.RawMessage `json:"result"`
-			Error  json.RawMessage `json:"error"`
-		}
-		if err := websocket.JSON.Receive(c.ws, &msg); err != nil {
-			return
-		}
-		if msg.ID != 0 {
-			c.mu.Lock()
-			ch := c.waits[msg.ID]
-			delete(c.waits, msg.ID)
-			c.mu.Unlock()
-			if ch != nil {
-				if msg.Error != nil {
-					ch <- json.RawMessage(`{"__error":` + string(msg.Error) + `}`)
-				} else {
-					ch <- msg.Result
-				}
-			}
-		}
-	}
-}
-
-func (c *cdp) call(method string, params any) json.RawMessage {
+func (c *browser) call(method string, params any) json.RawMessage {
 	c.t.Helper()
-	c.mu.Lock()
-	c.id++
-	id := c.id
-	ch := make(chan json.RawMessage, 1)
-	c.waits[id] = ch
-	c.mu.Unlock()
-	if params == nil {
-		params = map[string]any{}
-	}
-	if err := websocket.JSON.Send(c.ws, map[string]any{"id": id, "method": method, "params": params}); err != nil {
-		c.t.Fatalf("CDP %s: %v", method, err)
-	}
-	select {
-	case r := <-ch:
-		if strings.HasPrefix(string(r), `{"__error"`) {
-			c.t.Fatalf("CDP %s: %s", method, r)
-		}
-		return r
-	case <-time.After(30 * time.Second):
-		c.t.Fatalf("CDP %s: no answer in 30 s", method)
-	}
-	return nil
-}
-
-func (c *cdp) eval(expr string) json.RawMessage {
-	c.t.Helper()
-	r := c.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true})
-	var out struct {
-		Result struct {
-			Value json.RawMessage `json:"value"`
-		} `json:"result"`
-		Exception json.RawMessage `json:"exceptionDetails"`
-	}
-	_ = json.Unmarshal(r, &out)
-	if out.Exception != nil {
-		return nil
-	}
-	return out.Result.Value
-}
-
-func (c *cdp) evalString(expr string) string {
-	c.t.Helper()
-	var s string
-	_ = json.Unmarshal(c.eval(expr), &s)
-	return s
-}
-
-func (c *cdp) waitFor(cond string) {
-	c.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if string(c.eval("!!("+cond+")")) == "true" {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	c.t.Fatalf("timed out waiting for %s on %s", cond, c.evalString("location.href"))
-}
-
-func (c *cdp) navigate(url string) {
-	c.t.Helper()
-	c.eval(`document.title = '__loading__'`)
-	c.call("Page.navigate", map[string]any{"url": url})
-	c.waitFor(`document.title !== '__loading__' && document.readyState === 'complete'`)
-}
-
-func (c *cdp) screenshot(path string) {
-	c.t.Helper()
-	r := c.call("Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
-	var out struct {
-		Data string `json:"data"`
-	}
-	if err := json.Unmarshal(r, &out); err != nil {
-		c.t.Fatal(err)
-	}
-	b, err := base64.StdEncoding.DecodeString(out.Data)
+	r, err := c.b.Call(method, params)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		c.t.Fatal(fmt.Errorf("screenshot: %w", err))
+	return r
+}
+
+func (c *browser) eval(expr string) json.RawMessage { return c.b.Eval(expr) }
+
+func (c *browser) evalString(expr string) string { return c.b.EvalString(expr) }
+
+func (c *browser) waitFor(cond string) {
+	c.t.Helper()
+	if err := c.b.WaitFor(cond, 20*time.Second); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *browser) navigate(url string) {
+	c.t.Helper()
+	if err := c.b.Navigate(url); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *browser) screenshot(path string) {
+	c.t.Helper()
+	if err := c.b.Screenshot(path); err != nil {
+		c.t.Fatal(err)
 	}
 }
