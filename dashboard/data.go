@@ -45,7 +45,7 @@ func fptr(x float64) *float64 { return &x }
 
 // query runs a named query with its placeholders filled and scans every
 // row with scan.
-func (s *Server) query(ctx context.Context, name string, vars map[string]string, args []any, scan func(rows interface{ Scan(...any) error }) error) error {
+func (s *Server) query(ctx context.Context, name string, vars map[string]string, args []any, scan func(r scanner) error) error {
 	sql, ok := s.queries[name]
 	if !ok {
 		panic("dashboard: no query " + name)
@@ -64,6 +64,24 @@ func (s *Server) query(ctx context.Context, name string, vars map[string]string,
 		return fmt.Errorf("query %s: %w", name, err)
 	}
 	return nil
+}
+
+// scanner is one result row.
+type scanner = interface{ Scan(...any) error }
+
+// collect runs a named query and returns one T per row, filled by scan.
+// The slice is never nil, so an empty result encodes as [].
+func collect[T any](ctx context.Context, s *Server, name string, vars map[string]string, args []any, scan func(r scanner, x *T) error) ([]T, error) {
+	out := []T{}
+	err := s.query(ctx, name, vars, args, func(r scanner) error {
+		var x T
+		if err := scan(r, &x); err != nil {
+			return err
+		}
+		out = append(out, x)
+		return nil
+	})
+	return out, err
 }
 
 // keyExpr whitelists the grouping keys of the *_grouped queries.
@@ -91,7 +109,7 @@ func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by str
 	w := cond(f, sc, t)
 	out := []FeedbackRow{}
 	err := s.query(ctx, "feedback_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
+		func(r scanner) error {
 			var x FeedbackRow
 			var sum, sq float64
 			if err := r.Scan(&x.Key, &x.Received, &x.Negative, &x.Positive, &x.Scored, &sum, &sq); err != nil {
@@ -172,7 +190,7 @@ func (s *Server) dueGrouped(ctx context.Context, f Filter, sc Scope, by string) 
 	w := cond(f, sc, tDaily)
 	out := map[string]DueRow{}
 	err := s.query(ctx, "due_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
+		func(r scanner) error {
 			var x DueRow
 			if err := r.Scan(&x.Key, &x.Due, &x.Done, &x.DoneInTime); err != nil {
 				return err
@@ -200,7 +218,7 @@ func (s *Server) flowGrouped(ctx context.Context, f Filter, sc Scope, by string)
 	w := cond(f, sc, tDaily)
 	out := map[string]FlowRow{}
 	err := s.query(ctx, "flow_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
+		func(r scanner) error {
 			var x FlowRow
 			if err := r.Scan(&x.Key, &x.Answered, &x.AnsweredKnown, &x.AnsweredInTime, &x.Resolved, &x.Reopened); err != nil {
 				return err
@@ -238,19 +256,14 @@ func requiredDays(level string) uint64 {
 
 func (s *Server) dialogueHosts(ctx context.Context, f Filter, sc Scope) ([]DialogueHost, error) {
 	w := cond(f, sc, tMonthly)
-	out := []DialogueHost{}
-	err := s.query(ctx, "dialogues_hosts", map[string]string{"where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x DialogueHost
-			if err := r.Scan(&x.Month, &x.Commune, &x.HostLevel, &x.HostRole, &x.Held, &x.Participants, &x.Days); err != nil {
-				return err
-			}
-			x.RequiredDays = requiredDays(x.HostLevel)
-			x.MeetsRule = x.Days >= x.RequiredDays
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "dialogues_hosts", map[string]string{"where": w.String()}, w.args, func(r scanner, x *DialogueHost) error {
+		if err := r.Scan(&x.Month, &x.Commune, &x.HostLevel, &x.HostRole, &x.Held, &x.Participants, &x.Days); err != nil {
+			return err
+		}
+		x.RequiredDays = requiredDays(x.HostLevel)
+		x.MeetsRule = x.Days >= x.RequiredDays
+		return nil
+	})
 }
 
 // CountRow is one count per key.
@@ -262,17 +275,9 @@ type CountRow struct {
 
 func (s *Server) issuesGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CountRow, error) {
 	w := cond(f, sc, tIssues)
-	out := []CountRow{}
-	err := s.query(ctx, "dialogue_issues_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x CountRow
-			if err := r.Scan(&x.Key, &x.Count); err != nil {
-				return err
-			}
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "dialogue_issues_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args, func(r scanner, x *CountRow) error {
+		return r.Scan(&x.Key, &x.Count)
+	})
 }
 
 // CommitmentRow is commitments made in the period for one key.
@@ -288,19 +293,14 @@ type CommitmentRow struct {
 
 func (s *Server) commitmentsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CommitmentRow, error) {
 	w := cond(f, sc, tCommit)
-	out := []CommitmentRow{}
 	args := append([]any{uint32(s.now().Unix())}, w.args...)
-	err := s.query(ctx, "commitments_grouped", map[string]string{"key": keyExpr(by, f, "toDate(made_at)"), "where": w.String()}, args,
-		func(r interface{ Scan(...any) error }) error {
-			var x CommitmentRow
-			if err := r.Scan(&x.Key, &x.Made, &x.Fulfilled, &x.InTime, &x.Overdue); err != nil {
-				return err
-			}
-			x.FulfilledRate = ratio(x.Fulfilled, x.Made)
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "commitments_grouped", map[string]string{"key": keyExpr(by, f, "toDate(made_at)"), "where": w.String()}, args, func(r scanner, x *CommitmentRow) error {
+		if err := r.Scan(&x.Key, &x.Made, &x.Fulfilled, &x.InTime, &x.Overdue); err != nil {
+			return err
+		}
+		x.FulfilledRate = ratio(x.Fulfilled, x.Made)
+		return nil
+	})
 }
 
 // ModelRow is models for one key (field, commune or year).
@@ -320,17 +320,9 @@ func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by strin
 	w.add("registered_year <= ?", uint16(f.To.Year()))
 	key := map[string]string{"field": "field", "commune": "commune_code", "year": "toString(registered_year)", "total": "''",
 		"cell": "concat(field, '|', commune_code, '|', toString(registered_year))"}[by]
-	out := []ModelRow{}
-	err := s.query(ctx, "models_grouped", map[string]string{"key": key, "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x ModelRow
-			if err := r.Scan(&x.Key, &x.Registered, &x.Recognized, &x.Effective, &x.Replications); err != nil {
-				return err
-			}
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "models_grouped", map[string]string{"key": key, "where": w.String()}, w.args, func(r scanner, x *ModelRow) error {
+		return r.Scan(&x.Key, &x.Registered, &x.Recognized, &x.Effective, &x.Replications)
+	})
 }
 
 // Hotspot is a locality × topic cell whose last 24 h jump above its own
@@ -444,7 +436,7 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 	var keys []rowKey
 	var keyCell []string
 	err := s.query(ctx, "hotspot_drivers", map[string]string{"key": "concat(commune_code, '|', cell_topic)", "where": w.String(), "order": listOrders["score"]}, w.args,
-		func(r interface{ Scan(...any) error }) error {
+		func(r scanner) error {
 			var k rowKey
 			var cell string
 			if err := r.Scan(&k.id, &k.eid, &cell); err != nil {
@@ -531,7 +523,7 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	// then the wide columns of those rows by primary key.
 	var page []rowKey
 	err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order}, args,
-		func(r interface{ Scan(...any) error }) error {
+		func(r scanner) error {
 			var k rowKey
 			if err := r.Scan(&k.id, &k.eid); err != nil {
 				return err
@@ -576,7 +568,7 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListIt
 	rw := &where{}
 	rw.add("aggregate_id IN (SELECT arrayJoin(?))", aggs)
 	err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args,
-		func(r interface{ Scan(...any) error }) error {
+		func(r scanner) error {
 			var x ListItem
 			var eid string
 			var at, due time.Time
@@ -616,7 +608,7 @@ func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOp
 	w := s.listWhere(f, sc, o)
 	var n uint64
 	err := s.query(ctx, "feedback_count", map[string]string{"where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error { return r.Scan(&n) })
+		func(r scanner) error { return r.Scan(&n) })
 	return n, err
 }
 
@@ -639,7 +631,7 @@ func fmtTime(t time.Time) string {
 
 func (s *Server) caseStatus(ctx context.Context, ids []string) (map[string]CaseStatus, error) {
 	out := map[string]CaseStatus{}
-	err := s.query(ctx, "case_status", nil, []any{ids}, func(r interface{ Scan(...any) error }) error {
+	err := s.query(ctx, "case_status", nil, []any{ids}, func(r scanner) error {
 		var id string
 		var c CaseStatus
 		var due, act, ans, res time.Time
@@ -714,7 +706,7 @@ type payloadFields struct {
 // exist or lies outside the scope.
 func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool, error) {
 	c := Case{ID: id, Events: []CaseEvent{}}
-	err := s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id}, func(r interface{ Scan(...any) error }) error {
+	err := s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id}, func(r scanner) error {
 		var e CaseEvent
 		var at, recv, due time.Time
 		var within int8
@@ -877,34 +869,21 @@ type CampaignRow struct {
 // campaignSeries returns campaign figures grouped by "bucket" or "total".
 func (s *Server) campaignSeries(ctx context.Context, f Filter, sc Scope, by string) ([]CampaignFigures, error) {
 	w := cond(f, sc, tCampaigns)
-	out := []CampaignFigures{}
-	err := s.query(ctx, "campaigns_series", map[string]string{"key": seriesKey(by, f), "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x CampaignFigures
-			if err := r.Scan(&x.Bucket, &x.Activities, &x.Participants, &x.MoneyVND, &x.LandM2); err != nil {
-				return err
-			}
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "campaigns_series", map[string]string{"key": seriesKey(by, f), "where": w.String()}, w.args, func(r scanner, x *CampaignFigures) error {
+		return r.Scan(&x.Bucket, &x.Activities, &x.Participants, &x.MoneyVND, &x.LandM2)
+	})
 }
 
 // campaignTotals returns campaign figures per campaign × activity kind.
 func (s *Server) campaignTotals(ctx context.Context, f Filter, sc Scope, lang string) ([]CampaignRow, error) {
 	w := cond(f, sc, tCampaigns)
-	out := []CampaignRow{}
-	err := s.query(ctx, "campaigns_totals", map[string]string{"where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x CampaignRow
-			if err := r.Scan(&x.Campaign, &x.Kind, &x.Activities, &x.Participants, &x.MoneyVND, &x.LandM2); err != nil {
-				return err
-			}
-			x.KindLabel = event.ActivityKinds.Label(x.Kind, lang)
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "campaigns_totals", map[string]string{"where": w.String()}, w.args, func(r scanner, x *CampaignRow) error {
+		if err := r.Scan(&x.Campaign, &x.Kind, &x.Activities, &x.Participants, &x.MoneyVND, &x.LandM2); err != nil {
+			return err
+		}
+		x.KindLabel = event.ActivityKinds.Label(x.Kind, lang)
+		return nil
+	})
 }
 
 // CriticismFigures are social criticism sessions for one time bucket (or
@@ -931,34 +910,24 @@ type CriticismRow struct {
 // criticismSeries returns criticism figures grouped by "bucket" or "total".
 func (s *Server) criticismSeries(ctx context.Context, f Filter, sc Scope, by string) ([]CriticismFigures, error) {
 	w := cond(f, sc, tCriticism)
-	out := []CriticismFigures{}
-	err := s.query(ctx, "criticism_series", map[string]string{"key": seriesKey(by, f), "where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x CriticismFigures
-			if err := r.Scan(&x.Bucket, &x.Sessions, &x.Given, &x.Accepted); err != nil {
-				return err
-			}
-			x.AcceptedShare = ratio(x.Accepted, x.Given)
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "criticism_series", map[string]string{"key": seriesKey(by, f), "where": w.String()}, w.args, func(r scanner, x *CriticismFigures) error {
+		if err := r.Scan(&x.Bucket, &x.Sessions, &x.Given, &x.Accepted); err != nil {
+			return err
+		}
+		x.AcceptedShare = ratio(x.Accepted, x.Given)
+		return nil
+	})
 }
 
 // criticismTotals returns criticism figures per organiser × form.
 func (s *Server) criticismTotals(ctx context.Context, f Filter, sc Scope, lang string) ([]CriticismRow, error) {
 	w := cond(f, sc, tCriticism)
-	out := []CriticismRow{}
-	err := s.query(ctx, "criticism_totals", map[string]string{"where": w.String()}, w.args,
-		func(r interface{ Scan(...any) error }) error {
-			var x CriticismRow
-			if err := r.Scan(&x.Org, &x.Form, &x.Sessions, &x.Given, &x.Accepted); err != nil {
-				return err
-			}
-			x.FormLabel = event.CriticismForms.Label(x.Form, lang)
-			x.AcceptedShare = ratio(x.Accepted, x.Given)
-			out = append(out, x)
-			return nil
-		})
-	return out, err
+	return collect(ctx, s, "criticism_totals", map[string]string{"where": w.String()}, w.args, func(r scanner, x *CriticismRow) error {
+		if err := r.Scan(&x.Org, &x.Form, &x.Sessions, &x.Given, &x.Accepted); err != nil {
+			return err
+		}
+		x.FormLabel = event.CriticismForms.Label(x.Form, lang)
+		x.AcceptedShare = ratio(x.Accepted, x.Given)
+		return nil
+	})
 }
