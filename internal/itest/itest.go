@@ -22,6 +22,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/segmentio/kafka-go"
 
+	"dvpulse/internal/kafkaadmin"
 	"dvpulse/warehouse"
 )
 
@@ -73,6 +74,9 @@ func Brokers(t testing.TB) []string {
 func Topic(t testing.TB, brokers []string, prefix string, partitions int) string {
 	t.Helper()
 	name := fmt.Sprintf("test.%s.%s", prefix, Suffix())
+	if err := kafkaadmin.CreateTopics(brokers[0], kafka.TopicConfig{Topic: name, NumPartitions: partitions, ReplicationFactor: 1}); err != nil {
+		t.Fatalf("%v\n%s", err, howToStart)
+	}
 	conn, err := kafka.Dial("tcp", brokers[0])
 	if err != nil {
 		t.Fatalf("Kafka: %v\n%s", err, howToStart)
@@ -81,14 +85,6 @@ func Topic(t testing.TB, brokers []string, prefix string, partitions int) string
 	ctrl, err := conn.Controller()
 	if err != nil {
 		t.Fatalf("Kafka controller: %v", err)
-	}
-	cc, err := kafka.Dial("tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
-	if err != nil {
-		t.Fatalf("Kafka controller: %v", err)
-	}
-	defer cc.Close()
-	if err := cc.CreateTopics(kafka.TopicConfig{Topic: name, NumPartitions: partitions, ReplicationFactor: 1}); err != nil {
-		t.Fatalf("create topic %s: %v", name, err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 
 	"dvpulse/demo"
 	"dvpulse/event"
+	"dvpulse/internal/kafkaadmin"
 	"dvpulse/locality"
 	"dvpulse/warehouse"
 )
@@ -251,24 +251,9 @@ func produce(ctx context.Context, brokers, topic string, st loadState, skip, n i
 }
 
 func ensureTopic(brokers, name string, partitions int) error {
-	conn, err := kafka.Dial("tcp", brokers)
-	if err != nil {
+	if err := kafkaadmin.CreateTopics(brokers, kafka.TopicConfig{Topic: name, NumPartitions: partitions, ReplicationFactor: 1},
+		kafka.TopicConfig{Topic: name + ".dlq", NumPartitions: 1, ReplicationFactor: 1}); err != nil {
 		return err
-	}
-	defer conn.Close()
-	ctrl, err := conn.Controller()
-	if err != nil {
-		return err
-	}
-	cc, err := kafka.Dial("tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
-	if err != nil {
-		return err
-	}
-	defer cc.Close()
-	for _, t := range []kafka.TopicConfig{{Topic: name, NumPartitions: partitions, ReplicationFactor: 1}, {Topic: name + ".dlq", NumPartitions: 1, ReplicationFactor: 1}} {
-		if err := cc.CreateTopics(t); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
-			return err
-		}
 	}
 	time.Sleep(2 * time.Second)
 	return nil

@@ -36,6 +36,7 @@ import (
 
 	"dvpulse/demo"
 	"dvpulse/event"
+	"dvpulse/internal/kafkaadmin"
 	"dvpulse/locality"
 	"dvpulse/warehouse"
 )
@@ -447,24 +448,9 @@ func preload(ctx context.Context, topic string, msgs []kafka.Message) error {
 }
 
 func createTopic(name string, partitions int) error {
-	conn, err := kafka.Dial("tcp", *brokers)
-	if err != nil {
+	if err := kafkaadmin.CreateTopics(*brokers, kafka.TopicConfig{Topic: name, NumPartitions: partitions, ReplicationFactor: 1},
+		kafka.TopicConfig{Topic: name + ".dlq", NumPartitions: 1, ReplicationFactor: 1}); err != nil {
 		return err
-	}
-	defer conn.Close()
-	ctrl, err := conn.Controller()
-	if err != nil {
-		return err
-	}
-	cc, err := kafka.Dial("tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
-	if err != nil {
-		return err
-	}
-	defer cc.Close()
-	for _, t := range []kafka.TopicConfig{{Topic: name, NumPartitions: partitions, ReplicationFactor: 1}, {Topic: name + ".dlq", NumPartitions: 1, ReplicationFactor: 1}} {
-		if err := cc.CreateTopics(t); err != nil {
-			return err
-		}
 	}
 	time.Sleep(2 * time.Second)
 	return nil
