@@ -8,10 +8,10 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
@@ -411,11 +411,12 @@ func (p *Projector) storedSince(ctx context.Context, b *prepared) (map[partKey]i
 	if b.minRecv.IsZero() {
 		return out, nil
 	}
-	quoted := make([]string, 0, 1)
+	topics := []any{}
 	for _, tp := range b.topics() {
-		quoted = append(quoted, "'"+strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(tp)+"'")
+		topics = append(topics, tp)
 	}
-	rows, err := p.conn.Query(ctx, "SELECT kafka_topic, kafka_partition, max(kafka_offset) FROM events WHERE received_at >= ? AND kafka_topic IN ("+strings.Join(quoted, ", ")+") GROUP BY kafka_topic, kafka_partition",
+	rows, err := p.conn.Query(ctx, "SELECT kafka_topic, kafka_partition, max(kafka_offset) FROM events WHERE kafka_topic IN ? AND received_at >= ? GROUP BY kafka_topic, kafka_partition",
+		clickhouse.GroupSet{Value: topics},
 		b.minRecv.Add(-time.Second).Truncate(time.Second))
 	if err != nil {
 		return nil, err
