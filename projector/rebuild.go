@@ -112,11 +112,25 @@ func Rebuild(ctx context.Context, conn driver.Conn, name string, log *slog.Logge
 		return err
 	}
 	cl := strings.Join(cols, ", ")
+	source := "(SELECT * FROM events WHERE " + fenceCondition(pos) + ")"
+	if viewsReadSentiment(proj) {
+		var rescored uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM feedback_rescores").Scan(&rescored); err != nil {
+			return fmt.Errorf("count rescored feedback: %w", err)
+		}
+		if rescored > 0 {
+			evCols, err := tableColumns(ctx, conn, "events")
+			if err != nil {
+				return err
+			}
+			log.Info("rebuild: taking sentiment from feedback_rescores where rescored", "projection", proj.Name, "rescore_rows", rescored)
+			source = rescoredSource(evCols, fenceCondition(pos))
+		}
+	}
 	start := time.Now()
 	log.Info("rebuild: backfilling from the event log", "projection", proj.Name, "partitions", len(pos))
 	for _, v := range proj.Views {
-		backfill := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM (%s)", newT, cl, cl,
-			v.SelectFrom("(SELECT * FROM "+v.Source+" WHERE "+fenceCondition(pos)+")"))
+		backfill := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM (%s)", newT, cl, cl, v.SelectFrom(source))
 		if err := exec(backfill); err != nil {
 			return err
 		}

@@ -20,7 +20,8 @@ Services:
   all          run ingest, projector and dashboard in one process
   ingest       HTTP API that validates events and publishes them to Kafka
   projector    Kafka consumer that writes events to ClickHouse exactly once
-               ("dvpulse projector rebuild NAME" rebuilds one projection from the event log)
+               ("dvpulse projector rebuild NAME" rebuilds one projection from the event log;
+               "dvpulse projector rescore" rescores feedback after a model upgrade)
   dashboard    web pages and the JSON/CSV API
 
 Tools:
@@ -59,6 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "all", "ingest", "projector", "dashboard":
 		if cmd == "projector" && len(rest) > 0 && rest[0] == "rebuild" {
 			return RunRebuild(ctx, rest[1:], stdout, stderr)
+		}
+		if cmd == "projector" && len(rest) > 0 && rest[0] == "rescore" {
+			return RunRescore(ctx, rest[1:], stdout, stderr)
 		}
 		return runServices(ctx, cmd, rest, stderr)
 	case "migrate":
