@@ -35,14 +35,56 @@ func TestHelpListsEveryCommand(t *testing.T) {
 // TestEveryServiceExplainsItsOptions checks that --help works and names
 // each option's environment variable.
 func TestEveryServiceExplainsItsOptions(t *testing.T) {
-	for _, cmd := range []string{"all", "ingest", "projector", "dashboard", "migrate", "demo"} {
+	for _, cmd := range []string{"all", "ingest", "projector", "dashboard", "migrate", "demo", "projector rebuild", "projector rescore"} {
 		var out, errb bytes.Buffer
-		if code := run(context.Background(), []string{cmd, "--help"}, &out, &errb); code != 0 {
+		if code := run(context.Background(), append(strings.Fields(cmd), "--help"), &out, &errb); code != 0 {
 			t.Errorf("%s --help exited %d", cmd, code)
 		}
 		if !strings.Contains(errb.String(), "env DVPULSE_") {
 			t.Errorf("%s --help does not name the environment variables:\n%s", cmd, errb.String())
 		}
+	}
+}
+
+// TestRescoreCommand runs `dvpulse projector rescore` on a database with
+// one feedback scored by another model version and one by the sender.
+func TestRescoreCommand(t *testing.T) {
+	cfg, conn := itest.ClickHouse(t)
+	ctx := context.Background()
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO events (event_id, event_type, aggregate_id, text, sentiment_label, sentiment_method)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][]any{
+		{"00000000-0000-4000-8000-000000000001", "feedback.received", "PA-1", "Đường hỏng nặng, dân rất bức xúc", "neutral", "model:old"},
+		{"00000000-0000-4000-8000-000000000002", "feedback.received", "PA-2", "Cảm ơn xã", "positive", "sender"},
+	} {
+		if err := batch.Append(r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	db := []string{"--clickhouse-addr", cfg.Addr, "--clickhouse-database", cfg.Database, "--log-level", "warn"}
+	var out, errb bytes.Buffer
+	if code := run(ctx, append([]string{"projector", "rescore", "--dry-run"}, db...), &out, &errb); code != 0 || !strings.Contains(out.String(), "1 feedback texts would be rescored") {
+		t.Fatalf("rescore --dry-run: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, append([]string{"projector", "rescore", "--rebuild"}, db...), &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "rescored 1 feedback texts") || !strings.Contains(out.String(), "projection feedback_topic_daily rebuilt") {
+		t.Fatalf("rescore --rebuild: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if n := itest.Count(t, conn, "SELECT count() FROM feedback_rescores WHERE feedback_id = 'PA-1'"); n != 1 {
+		t.Errorf("feedback_rescores rows for PA-1: %d, want 1", n)
+	}
+	if n := itest.Count(t, conn, "SELECT toUInt64(sum(scored)) FROM feedback_topic_daily WHERE is_primary = 1"); n != 2 {
+		t.Errorf("feedback_topic_daily after the rebuild scores %d feedback, want 2", n)
+	}
+	out.Reset()
+	if code := run(ctx, append([]string{"projector", "rescore"}, db...), &out, &errb); code != 0 || !strings.Contains(out.String(), "rescored 0 feedback texts") {
+		t.Errorf("second rescore: exit %d\n%s", code, out.String())
 	}
 }
 
