@@ -8,14 +8,25 @@ import (
 	"dvpulse/nlp/sentiment"
 )
 
-func evalSentiment(m *linear.Model, dataDir string, w io.Writer) error {
+// evalSentiment prints UIT-VSFC dev and test and AIVIVN held-out tables
+// for m. rep (may be nil) gives the dev figures of the selection model when
+// m was refitted on train + dev, whose own dev figures are in-sample.
+func evalSentiment(m *linear.Model, rep *sentiment.Report, dataDir string, w io.Writer) error {
 	for _, split := range []string{"dev", "test"} {
 		s, err := sentiment.LoadVSFC(dataDir, split)
 		if err != nil {
 			return err
 		}
+		title := fmt.Sprintf("UIT-VSFC %s", split)
+		if _, refit := m.Notes["uit-vsfc-dev"]; refit && split == "dev" {
+			if rep != nil {
+				fmt.Fprintf(w, "UIT-VSFC dev, selection model (trained on train only, epoch %d, float weights, no calibration): accuracy %.4f, macro-F1 %.4f\n\n",
+					rep.BestEpoch, rep.DevAccuracy, rep.DevMacroF1)
+			}
+			title = "UIT-VSFC dev, final model (dev is in its training data: in-sample, not an estimate)"
+		}
 		cm := sentiment.EvalModel(m, s)
-		cm.WriteMarkdown(w, fmt.Sprintf("UIT-VSFC %s", split))
+		cm.WriteMarkdown(w, title)
 	}
 	_, ho, err := sentiment.LoadAIVIVN(dataDir)
 	if err != nil {

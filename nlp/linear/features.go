@@ -17,6 +17,9 @@ const (
 	KindChar                        // character n-gram inside a syllable
 	KindLen                         // text length bucket (no surface span)
 	KindEdge                        // first or last syllable of the text
+	KindShort                       // n-gram of a short text (length conjunction)
+	KindWhole                       // the whole syllable sequence of a short text
+	KindSkip                        // two syllables with one in between
 )
 
 // FeatureConfig selects the feature templates. It is stored in the model
@@ -49,6 +52,16 @@ type FeatureConfig struct {
 	// Edges adds features for the first and the last syllable of the text
 	// (sentence-boundary unigrams).
 	Edges bool `json:"edges,omitempty"`
+	// Short > 0 makes texts of at most Short syllables emit their
+	// tone-key 1- and 2-grams a second time in a separate namespace, so
+	// that a word can weigh differently in a bare fragment ("giảng bài .")
+	// than inside a longer sentence.
+	Short int `json:"short,omitempty"`
+	// Whole > 0 adds one feature hashing the complete syllable sequence
+	// of texts of at most Whole syllables.
+	Whole int `json:"whole,omitempty"`
+	// Skip adds skip-bigrams (syllables i-2 and i, tone-key channel).
+	Skip bool `json:"skip,omitempty"`
 }
 
 // lengthBucket maps a syllable count to a small bucket number.
@@ -112,6 +125,15 @@ func (c FeatureConfig) Extract(toks []textnorm.Token, dst []Feature) []Feature {
 	if len(toks) > 0xffff {
 		toks = toks[:0xffff]
 	}
+	nWords := 0
+	if c.Short > 0 || c.Whole > 0 {
+		for i := range toks {
+			if toks[i].Kind != textnorm.Punct {
+				nWords++
+			}
+		}
+	}
+	short := c.Short > 0 && nWords <= c.Short
 	negLeft := 0
 	for i := range toks {
 		t := &toks[i]
@@ -160,6 +182,15 @@ func (c FeatureConfig) Extract(toks []textnorm.Token, dst []Feature) []Feature {
 			}
 			emit(KindWord, uint64(n), h, j, n)
 		}
+		if short {
+			emit(KindShort, 51, start(51, t.Key), i, 1)
+			if i > 0 && toks[i-1].Kind != textnorm.Punct {
+				emit(KindShort, 52, step(start(52, toks[i-1].Key), t.Key), i-1, 2)
+			}
+		}
+		if c.Skip && i >= 2 && toks[i-1].Kind != textnorm.Punct && toks[i-2].Kind != textnorm.Punct {
+			emit(KindSkip, 53, step(start(53, toks[i-2].Key), t.Key), i-2, 3)
+		}
 		if t.Kind == textnorm.Word || c.Punct {
 			if c.Stripped >= 1 {
 				emit(KindStripped, 11, start(11, t.Strip), i, 1)
@@ -195,6 +226,21 @@ func (c FeatureConfig) Extract(toks []textnorm.Token, dst []Feature) []Feature {
 		if c.CharMax > 0 && t.Kind == textnorm.Word {
 			dst = charGrams(c, t.Text, i, shift, dst)
 		}
+	}
+	if c.Whole > 0 && nWords > 0 && nWords <= c.Whole {
+		h := start(54, uint64(nWords))
+		first, last := -1, 0
+		for i := range toks {
+			if toks[i].Kind == textnorm.Punct {
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			last = i
+			h = step(h, toks[i].Key)
+		}
+		emit(KindWhole, 54, h, first, last-first+1)
 	}
 	if c.Length || c.Edges {
 		first, last, n := -1, -1, 0

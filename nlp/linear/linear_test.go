@@ -117,3 +117,42 @@ func TestLengthAndEdgeFeatures(t *testing.T) {
 		t.Errorf("AverageWeights %+v", a)
 	}
 }
+
+// TestOptionalTemplates checks the experimental templates (off in the
+// shipped model): short-text conjunctions and the whole-text feature fire
+// only for short texts, and skip-bigrams add one feature per triple.
+func TestOptionalTemplates(t *testing.T) {
+	count := func(cfg FeatureConfig, text string, kind FeatureKind) int {
+		n := 0
+		for _, f := range cfg.Extract(textnorm.Tokenize(text, nil), nil) {
+			if f.Kind == kind {
+				n++
+			}
+		}
+		return n
+	}
+	cfg := FeatureConfig{Bits: 16, Words: 2, Short: 4, Whole: 4, Skip: true}
+	short, long := "giảng bài .", "thầy giảng bài rất dễ hiểu và nhiệt tình ."
+	if got := count(cfg, short, KindShort); got != 3 {
+		t.Errorf("short text: %d short-conjunction features, want 3 (2 unigrams + 1 bigram)", got)
+	}
+	if got := count(cfg, long, KindShort); got != 0 {
+		t.Errorf("long text: %d short-conjunction features, want 0", got)
+	}
+	if count(cfg, short, KindWhole) != 1 || count(cfg, long, KindWhole) != 0 {
+		t.Error("the whole-text feature should fire for short texts only")
+	}
+	if got := count(cfg, long, KindSkip); got != 7 {
+		t.Errorf("%d skip-bigrams, want 7", got)
+	}
+	a := cfg.Extract(textnorm.Tokenize("hoà bình", nil), nil)
+	b := cfg.Extract(textnorm.Tokenize("hòa bình", nil), nil)
+	if len(a) != len(b) {
+		t.Fatal("hoà/hòa give different feature counts")
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("hoà/hòa differ at feature %d", i)
+		}
+	}
+}

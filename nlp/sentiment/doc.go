@@ -6,6 +6,6 @@
 // int8 and embedded in the binary.
 //
 // Labels are "negative", "neutral" and "positive". The package also loads
-// the public corpora, trains with dev-split model selection and evaluates
-// on held-out test splits.
+// the public corpora, trains with dev-split model selection (then, by
+// default, refits on train + dev) and evaluates on held-out test splits.
 package sentiment

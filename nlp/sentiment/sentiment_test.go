@@ -12,8 +12,8 @@ import (
 // Figures reported in MODEL.md for the committed model. TestEmbeddedModelEval
 // fails when the model falls more than 0.005 below them.
 const (
-	reportedVSFCTestMacroF1  = 0.7479
-	reportedVSFCTestAccuracy = 0.9008
+	reportedVSFCTestMacroF1  = 0.7672
+	reportedVSFCTestAccuracy = 0.9075
 )
 
 func dataDir(t *testing.T) string {

@@ -34,6 +34,13 @@ type Options struct {
 	// UIT-VSFC train to the dev logits when tuning the offsets and the
 	// temperature (only with the base corpora).
 	CalibFolds int
+	// RefitOnDev, after the epoch count has been chosen on the dev
+	// split, trains the final model on UIT-VSFC train + dev (+ AIVIVN)
+	// for that many epochs; the offsets and the temperature are then
+	// fitted on cross-fitted logits of train + dev (only with the base
+	// corpora and CalibFolds > 1). Dev figures in the Report come from
+	// the selection model trained without dev.
+	RefitOnDev bool
 	// Limit keeps only the first Limit training samples of each corpus
 	// (0 = all); used by tests.
 	Limit int
@@ -59,6 +66,7 @@ func DefaultOptions() Options {
 		},
 		TuneOffsets: true,
 		CalibFolds:  5,
+		RefitOnDev:  true,
 		Version:     "dev",
 	}
 }
@@ -97,7 +105,8 @@ func Featurize(cfg linear.FeatureConfig, samples []Sample, weight float64) []lin
 }
 
 // Train trains a model with dev-split selection of the epoch count,
-// quantises it, tunes decision offsets and calibrates the temperature.
+// optionally refits it on train + dev (Options.RefitOnDev), quantises it,
+// tunes decision offsets and calibrates the temperature.
 func Train(o Options) (*linear.Model, *Report, error) {
 	o.Train.Bits = o.Features.Bits
 	o.Train.Classes = len(Labels)
@@ -162,6 +171,20 @@ func Train(o Options) (*linear.Model, *Report, error) {
 	devEx := Featurize(o.Features, dev, 1)
 	best, bestEpoch := trainBag(trainEx, devEx, o.Train, o.Train.Epochs, o.logf)
 	notes["best-epoch"] = fmt.Sprint(bestEpoch)
+	refit := o.RefitOnDev && o.Base && o.CalibFolds > 1 && len(devEx) > 0
+	var selDev *linear.Confusion
+	if refit {
+		// Dev figures of the selection model, before dev joins training.
+		selDev = evalWeights(best, devEx)
+		all := make([]linear.Example, 0, len(trainEx)+len(devEx))
+		all = append(all, trainEx[:nVSFC]...)
+		all = append(all, devEx...)
+		all = append(all, trainEx[nVSFC:]...)
+		trainEx, nVSFC = all, nVSFC+len(devEx)
+		best, _ = trainBag(trainEx, nil, o.Train, bestEpoch, nil)
+		notes["uit-vsfc-dev"] = fmt.Sprintf("%d (in the final model's training data; selection on dev before refit)", len(dev))
+		o.logf("refitted on UIT-VSFC train + dev: %d examples, %d epochs\n", len(trainEx), bestEpoch)
+	}
 	if o.Train.Bag > 1 {
 		notes["bagged-models"] = fmt.Sprint(o.Train.Bag)
 	}
@@ -174,7 +197,12 @@ func Train(o Options) (*linear.Model, *Report, error) {
 	if len(devEx) > 0 {
 		logits := rawLogits(m, devEx)
 		calEx := devEx
-		if o.Base && o.CalibFolds > 1 {
+		if refit {
+			// Dev is training data now: calibrate on out-of-fold logits
+			// of UIT-VSFC train + dev alone.
+			logits, calEx = crossFit(trainEx, nVSFC, o, h, bestEpoch)
+			notes["calibration"] = fmt.Sprintf("%d-fold out-of-fold UIT-VSFC train + dev (%d sentences)", o.CalibFolds, len(calEx))
+		} else if o.Base && o.CalibFolds > 1 {
 			// Out-of-fold logits of UIT-VSFC train (models trained with
 			// the selected epoch count on the other folds) join the dev
 			// logits, so the offsets and the temperature are fitted on
@@ -189,6 +217,9 @@ func Train(o Options) (*linear.Model, *Report, error) {
 		}
 		m.Temperature = fitTemperature(logits, calEx, m.Offset)
 		cm := EvalModel(m, dev)
+		if selDev != nil {
+			cm = selDev
+		}
 		rep.DevMacroF1, rep.DevAccuracy = cm.MacroF1(), cm.Accuracy()
 		o.logf("selected epoch %d; offsets %.2f; temperature %.2f; dev macro-F1 %.4f accuracy %.4f\n",
 			bestEpoch, m.Offset, m.Temperature, rep.DevMacroF1, rep.DevAccuracy)

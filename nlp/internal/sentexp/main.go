@@ -9,6 +9,9 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"dvpulse/nlp/internal/datadir"
@@ -28,7 +31,86 @@ type variant struct {
 	// plus adds mix × an SVM trained on the same features to the LR model.
 	plus *linear.SVMConfig
 	mix  float64
+	// ens sums the logits of separately trained variants, weighted by mixes.
+	ens   []variant
+	mixes []float64
+	mlp   *mlpConfig
+	// topic adds gold-topic conjunctions (an upper bound: gold topics
+	// are not available when scoring).
+	topic bool
+	// boot trains every bagged model on a bootstrap sample.
+	boot bool
+	// binary keeps each bucket once per text.
+	binary bool
+	// minCount drops buckets seen in fewer than minCount training texts.
+	minCount int
 }
+
+func addLogits(dst, src [][]float64) {
+	for i := range dst {
+		for c := range dst[i] {
+			dst[i][c] += src[i][c]
+		}
+	}
+}
+
+func poisson1(r *linear.Rand) int {
+	l, k, p := math.Exp(-1), 0, 1.0
+	for {
+		p *= float64(r.Uint64()>>11) / float64(1<<53)
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+func dedupe(ex []linear.Example) {
+	for i := range ex {
+		seen := map[uint32]bool{}
+		var out []uint32
+		for _, b := range ex[i].Buckets {
+			if !seen[b] {
+				seen[b] = true
+				out = append(out, b)
+			}
+		}
+		ex[i].Buckets = out
+	}
+}
+
+// prune removes, from all of sets, buckets occurring in fewer than k
+// texts of ref.
+func prune(ref []linear.Example, k int, sets ...[]linear.Example) {
+	cnt := map[uint32]int{}
+	for _, e := range ref {
+		seen := map[uint32]bool{}
+		for _, b := range e.Buckets {
+			if !seen[b] {
+				seen[b] = true
+				cnt[b]++
+			}
+		}
+	}
+	for _, set := range sets {
+		for i := range set {
+			var out []uint32
+			for _, b := range set[i].Buckets {
+				if cnt[b] >= k {
+					out = append(out, b)
+				}
+			}
+			set[i].Buckets = out
+		}
+	}
+}
+
+var (
+	par   = flag.Int("par", 2, "bagged models trained in parallel")
+	sub   = flag.Int("sub", 10, "keep this many tenths of the CV training folds (learning curve)")
+	dump  = flag.String("dump", "", "write out-of-fold logits and texts here")
+	stack = flag.Bool("stack", false, "evaluate a stacking meta-model on the out-of-fold logits")
+)
 
 func main() {
 	only := flag.String("run", ".", "regexp of variant names to run")
@@ -43,6 +125,16 @@ func main() {
 	dev, _ := sentiment.LoadVSFC(dir, "dev")
 	aivTrain, _, _ := sentiment.LoadAIVIVN(dir)
 	re := regexp.MustCompile(*only)
+	trainTopic := readInts(dir + "/sentiment/uit-vsfc/train/topics.txt")
+	devTopic := readInts(dir + "/sentiment/uit-vsfc/dev/topics.txt")
+	trainLen := make([]int, len(train))
+	for i, s := range train {
+		trainLen[i] = syllables(s.Text)
+	}
+	devLen := make([]int, len(dev))
+	for i, s := range dev {
+		devLen[i] = syllables(s.Text)
+	}
 	base := linear.FeatureConfig{Bits: 18, Words: 3, Stripped: 2, Neg: true}
 	lr := linear.TrainConfig{Classes: 3, Bits: 18, Epochs: 12, LR: 0.1, Seed: 20240601, ClassWeight: []float64{1, 2, 1}, Average: true}
 	with := func(f linear.FeatureConfig, mod func(*linear.FeatureConfig)) linear.FeatureConfig {
@@ -103,49 +195,226 @@ func main() {
 			vs = append(vs, variant{name: fmt.Sprintf("nbsvm-norm-C%g-neu%g", c, neu), feat: norm, svm: svm(c, neu, 1), aiv: 0.2})
 		}
 	}
-	for _, v := range vs {
-		if !re.MatchString(v.name) {
-			continue
+	for _, sh := range []int{4, 6, 8} {
+		vs = append(vs, variant{name: fmt.Sprintf("b5-le2-short%d", sh), feat: with(le2, func(f *linear.FeatureConfig) { f.Short = sh }), lr: lr, aiv: 0.2, bag: 5})
+		vs = append(vs, variant{name: fmt.Sprintf("b5-le2-whole%d", sh), feat: with(le2, func(f *linear.FeatureConfig) { f.Whole = sh }), lr: lr, aiv: 0.2, bag: 5})
+	}
+	b5le2 := variant{name: "bag5-lenedge-w2", feat: le2, lr: lr, aiv: 0.2, bag: 5}
+	b5char := variant{name: "b5-char25", feat: with(le2, func(f *linear.FeatureConfig) { f.Words = 1; f.Stripped = 1; f.CharMin = 2; f.CharMax = 5 }), lr: lr, aiv: 0.2, bag: 5}
+	b5charonly := variant{name: "b5-charonly", feat: linear.FeatureConfig{Bits: 18, CharMin: 1, CharMax: 5, Length: true}, lr: lr, aiv: 0.2, bag: 5}
+	b5w3 := variant{name: "b5-le3", feat: with(le2, func(f *linear.FeatureConfig) { f.Words = 3 }), lr: lr, aiv: 0.2, bag: 5}
+	b5skip := variant{name: "b5-le2-skip", feat: with(le2, func(f *linear.FeatureConfig) { f.Skip = true }), lr: lr, aiv: 0.2, bag: 5}
+	vs = append(vs, b5char, b5charonly)
+	for _, mix := range []float64{0.5, 1} {
+		vs = append(vs, variant{name: fmt.Sprintf("ens-le2+char-%g", mix), ens: []variant{b5le2, b5char}, mixes: []float64{1, mix}})
+		vs = append(vs, variant{name: fmt.Sprintf("ens-le2+charonly-%g", mix), ens: []variant{b5le2, b5charonly}, mixes: []float64{1, mix}})
+		vs = append(vs, variant{name: fmt.Sprintf("ens-le2+le3-%g", mix), ens: []variant{b5le2, b5w3}, mixes: []float64{1, mix}})
+		vs = append(vs, variant{name: fmt.Sprintf("ens-le2+skip+char-%g", mix), ens: []variant{b5le2, b5skip, b5char}, mixes: []float64{1, mix, mix}})
+	}
+	for _, d := range []int{16, 32} {
+		for _, lrate := range []float64{0.05, 0.2} {
+			mv := variant{name: fmt.Sprintf("mlp-d%d-lr%g", d, lrate), feat: le2, aiv: 0.2, mlp: &mlpConfig{Bits: 18, Dim: d, LR: lrate, Epochs: 10, Seed: 11, NeuW: 2}}
+			vs = append(vs, mv)
+			for _, mix := range []float64{0.5, 1} {
+				vs = append(vs, variant{name: fmt.Sprintf("ens-le2+mlp-d%d-lr%g-%g", d, lrate, mix), ens: []variant{b5le2, mv}, mixes: []float64{1, mix}})
+			}
 		}
-		t0 := time.Now()
+	}
+	for _, nw := range []int{2, 3, 5} {
+		vs = append(vs, variant{name: fmt.Sprintf("b5-le2-negwin%d", nw), feat: with(le2, func(f *linear.FeatureConfig) { f.NegWindow = nw }), lr: lr, aiv: 0.2, bag: 5})
+	}
+	vs = append(vs, variant{name: "b5-le2-noneg", feat: with(le2, func(f *linear.FeatureConfig) { f.Neg = false }), lr: lr, aiv: 0.2, bag: 5})
+	for _, d := range []int{16, 32} {
+		mv := variant{name: fmt.Sprintf("mlpbag3-d%d", d), feat: le2, aiv: 0.2, bag: 3, mlp: &mlpConfig{Bits: 18, Dim: d, LR: 0.05, Epochs: 6, Seed: 11, NeuW: 2}}
+		vs = append(vs, mv)
+		for _, mix := range []float64{0.5, 1, 2} {
+			vs = append(vs, variant{name: fmt.Sprintf("ens-le2+mlpbag3-d%d-%g", d, mix), ens: []variant{b5le2, mv}, mixes: []float64{1, mix}})
+		}
+	}
+	seedv := variant{name: "bag5-lenedge-w2-seed2", feat: le2, lr: lr, aiv: 0.2, bag: 5}
+	seedv.lr.Seed += 17
+	vs = append(vs, seedv)
+	vs = append(vs, variant{name: "b5-le2-boot", feat: le2, lr: lr, aiv: 0.2, bag: 5, boot: true})
+	vs = append(vs, variant{name: "b10-le2-boot", feat: le2, lr: lr, aiv: 0.2, bag: 10, boot: true})
+	vs = append(vs, variant{name: "b5-le2-binary", feat: le2, lr: lr, aiv: 0.2, bag: 5, binary: true})
+	vs = append(vs, variant{name: "b5-le2-min2", feat: le2, lr: lr, aiv: 0.2, bag: 5, minCount: 2})
+	vs = append(vs, variant{name: "b5-le2-min3", feat: le2, lr: lr, aiv: 0.2, bag: 5, minCount: 3})
+	vs = append(vs, variant{name: "b5-le2-goldtopic", feat: le2, lr: lr, aiv: 0.2, bag: 5, topic: true})
+	vs = append(vs, variant{name: "b5-le2-skip", feat: with(le2, func(f *linear.FeatureConfig) { f.Skip = true }), lr: lr, aiv: 0.2, bag: 5})
+	vs = append(vs, variant{name: "b5-le2-bits20", feat: with(le2, func(f *linear.FeatureConfig) { f.Bits = 20 }), lr: lr, aiv: 0.2, bag: 5})
+	vs = append(vs, variant{name: "b5-le3", feat: with(le2, func(f *linear.FeatureConfig) { f.Words = 3 }), lr: lr, aiv: 0.2, bag: 5})
+	type result struct {
+		lg, oof      [][]float64
+		devEx, oofEx []linear.Example
+		extra        string
+	}
+	cache := map[string]*result{}
+	var evalV func(v variant) *result
+	evalV = func(v variant) *result {
+		if r, ok := cache[v.name]; ok {
+			return r
+		}
+		r := &result{}
+		if len(v.ens) > 0 {
+			for k, sub := range v.ens {
+				sr := evalV(sub)
+				if k == 0 {
+					r.devEx, r.oofEx = sr.devEx, sr.oofEx
+					r.lg = make([][]float64, len(sr.lg))
+					for i := range r.lg {
+						r.lg[i] = make([]float64, 3)
+					}
+					if sr.oof != nil {
+						r.oof = make([][]float64, len(sr.oof))
+						for i := range r.oof {
+							r.oof[i] = make([]float64, 3)
+						}
+					}
+				}
+				for i := range sr.lg {
+					for c := 0; c < 3; c++ {
+						r.lg[i][c] += v.mixes[k] * sr.lg[i][c]
+					}
+				}
+				for i := range sr.oof {
+					for c := 0; c < 3; c++ {
+						r.oof[i][c] += v.mixes[k] * sr.oof[i][c]
+					}
+				}
+				r.extra += sr.extra + " "
+			}
+			cache[v.name] = r
+			return r
+		}
 		ex := sentiment.Featurize(v.feat, train, 1)
+		r.devEx = sentiment.Featurize(v.feat, dev, 1)
+		if v.topic {
+			conj(ex, trainTopic, v.feat.Bits)
+			conj(r.devEx, devTopic, v.feat.Bits)
+		}
 		var aivEx []linear.Example
 		if v.aiv > 0 {
 			aivEx = sentiment.Featurize(v.feat, aivTrain, v.aiv)
 		}
-		devEx := sentiment.Featurize(v.feat, dev, 1)
-		w, extra := fit(v, append(append([]linear.Example(nil), ex...), aivEx...), devEx)
-		lg := logits(w, devEx)
-		f, acc, neuF := score(lg, devEx, nil)
-		off, tf := tune(lg, devEx)
-		_, tacc, tneu := score(lg, devEx, off)
-		line := fmt.Sprintf("%-28s dev F1 %.4f acc %.4f neu %.4f | tuned %.4f acc %.4f neu %.4f off %.2f %s",
-			v.name, f, acc, neuF, tf, tacc, tneu, off, extra)
+		if v.binary {
+			dedupe(ex)
+			dedupe(r.devEx)
+			dedupe(aivEx)
+		}
+		if v.minCount > 1 {
+			// counted on train + AIVIVN (a small leak into the CV folds;
+			// labels are not used)
+			prune(append(append([]linear.Example(nil), ex...), aivEx...), v.minCount, ex, r.devEx, aivEx)
+		}
+		if v.mlp != nil {
+			all := append(append([]linear.Example(nil), ex...), aivEx...)
+			_, lg, ep := fitMLP(*v.mlp, all, r.devEx)
+			// further seeds run for the dev-chosen epoch count
+			nb := max(v.bag, 1)
+			for b := 1; b < nb; b++ {
+				c := *v.mlp
+				c.Epochs, c.Seed = ep, c.Seed+uint64(b)*7919
+				mb, _, _ := fitMLP(c, all, nil)
+				addLogits(lg, mb.logits(r.devEx))
+			}
+			r.lg, r.extra = lg, fmt.Sprintf("ep%d", ep)
+			if *cv > 0 {
+				for k := 0; k < *cv; k++ {
+					var trk, tek []linear.Example
+					for i := range ex {
+						if i%*cv == k {
+							tek = append(tek, ex[i])
+						} else {
+							trk = append(trk, ex[i])
+						}
+					}
+					var sum [][]float64
+					for b := 0; b < nb; b++ {
+						c := *v.mlp
+						c.Epochs, c.Seed = ep, c.Seed+uint64(b)*7919
+						mk, _, _ := fitMLP(c, append(trk, aivEx...), nil)
+						if sum == nil {
+							sum = mk.logits(tek)
+						} else {
+							addLogits(sum, mk.logits(tek))
+						}
+					}
+					r.oof = append(r.oof, sum...)
+					r.oofEx = append(r.oofEx, tek...)
+				}
+			}
+			if nb > 1 {
+				for _, l := range append(r.lg, r.oof...) {
+					for c := range l {
+						l[c] /= float64(nb)
+					}
+				}
+			}
+			cache[v.name] = r
+			return r
+		}
+		w, extra := fit(v, append(append([]linear.Example(nil), ex...), aivEx...), r.devEx)
+		r.lg = logits(w, r.devEx)
+		r.extra = extra
 		if *cv > 0 {
 			// k-fold CV on UIT-VSFC train (AIVIVN always in training);
 			// the epoch of LR variants is the one chosen on dev above.
-			var oof [][]float64
-			var oofEx []linear.Example
 			for k := 0; k < *cv; k++ {
 				var trk, tek []linear.Example
 				for i := range ex {
 					if i%*cv == k {
 						tek = append(tek, ex[i])
-					} else {
+					} else if (i / *cv)%10 < *sub {
 						trk = append(trk, ex[i])
 					}
 				}
 				vk := v
 				vk.lr.Epochs = epochOf(extra, v.lr.Epochs)
 				wk, _ := fit(vk, append(trk, aivEx...), nil)
-				oof = append(oof, logits(wk, tek)...)
-				oofEx = append(oofEx, tek...)
+				r.oof = append(r.oof, logits(wk, tek)...)
+				r.oofEx = append(r.oofEx, tek...)
 			}
+		}
+		cache[v.name] = r
+		return r
+	}
+	var oofLen, oofIdx []int
+	for k := 0; k < *cv; k++ {
+		for i := range train {
+			if i%*cv == k {
+				oofLen = append(oofLen, trainLen[i])
+				oofIdx = append(oofIdx, i)
+			}
+		}
+	}
+	for _, v := range vs {
+		if !re.MatchString(v.name) {
+			continue
+		}
+		t0 := time.Now()
+		r := evalV(v)
+		lg, devEx, oof, oofEx, extra := r.lg, r.devEx, r.oof, r.oofEx, r.extra
+		f, acc, neuF := score(lg, devEx, nil)
+		off, tf := tune(lg, devEx)
+		_, tacc, tneu := score(lg, devEx, off)
+		line := fmt.Sprintf("%-28s dev F1 %.4f acc %.4f neu %.4f | tuned %.4f acc %.4f neu %.4f off %.2f %s",
+			v.name, f, acc, neuF, tf, tacc, tneu, off, extra)
+		if *cv > 0 {
 			cf, cacc, cneu := score(oof, oofEx, nil)
 			coff, ctf := tune(oof, oofEx)
 			// the dev score with the offsets chosen on CV
 			df, dacc, _ := score(lg, devEx, coff)
 			line += fmt.Sprintf(" || cv F1 %.4f acc %.4f neu %.4f tuned %.4f off %.2f -> dev %.4f acc %.4f", cf, cacc, cneu, ctf, coff, df, dacc)
+			if *dump != "" {
+				f, _ := os.Create(*dump)
+				for i := range oof {
+					fmt.Fprintf(f, "%d\t%.3f\t%.3f\t%.3f\t%s\n", oofEx[i].Label, oof[i][0], oof[i][1], oof[i][2], train[oofIdx[i]].Text)
+				}
+				f.Close()
+			}
+			if *stack {
+				line += stackReport(oof, oofLen, oofEx, lg, devLen, devEx)
+			}
 		}
 		fmt.Printf("%s (%.1fs)\n", line, time.Since(t0).Seconds())
 	}
@@ -186,7 +455,39 @@ func fit(v variant, ex, devEx []linear.Example) (*linear.Weights, string) {
 	for k := 0; k < v.bag; k++ {
 		c := v.lr
 		c.Seed += uint64(k) * 1000003
-		trs = append(trs, linear.NewTrainer(ex, c))
+		exk := ex
+		if v.boot {
+			// Poisson(1) instance weights: a bootstrap sample per model.
+			r := linear.NewRand(c.Seed ^ 0x5eed)
+			exk = make([]linear.Example, 0, len(ex))
+			for _, e := range ex {
+				n := poisson1(r)
+				if n == 0 {
+					continue
+				}
+				w := e.Weight
+				if w == 0 {
+					w = 1
+				}
+				e.Weight = w * float32(n)
+				exk = append(exk, e)
+			}
+		}
+		trs = append(trs, linear.NewTrainer(exk, c))
+	}
+	epochAll := func() {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, *par)
+		for _, tr := range trs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				tr.Epoch()
+			}()
+		}
+		wg.Wait()
 	}
 	avg := func() *linear.Weights {
 		var ws []*linear.Weights
@@ -197,9 +498,7 @@ func fit(v variant, ex, devEx []linear.Example) (*linear.Weights, string) {
 	}
 	if devEx == nil {
 		for ep := 1; ep <= v.lr.Epochs; ep++ {
-			for _, tr := range trs {
-				tr.Epoch()
-			}
+			epochAll()
 		}
 		return avg(), ""
 	}
@@ -207,9 +506,7 @@ func fit(v variant, ex, devEx []linear.Example) (*linear.Weights, string) {
 	var w *linear.Weights
 	extra := ""
 	for ep := 1; ep <= v.lr.Epochs; ep++ {
-		for _, tr := range trs {
-			tr.Epoch()
-		}
+		epochAll()
 		cw := avg()
 		f, _, _ := score(logits(cw, devEx), devEx, nil)
 		if f > best {
@@ -263,4 +560,32 @@ func tune(lg [][]float64, ex []linear.Example) ([]float64, float64) {
 		}
 	}
 	return bestOff, best
+}
+
+func readInts(path string) []int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	return out
+}
+
+// conj adds, for every example, a topic feature and topic × feature
+// conjunctions (AIVIVN examples are not passed here and get none).
+func conj(ex []linear.Example, topic []int, bits int) {
+	mask := uint64(1)<<bits - 1
+	for i := range ex {
+		t := uint64(topic[i] + 1)
+		n := len(ex[i].Buckets)
+		for _, b := range ex[i].Buckets[:n] {
+			h := (uint64(b)*0x9E3779B97F4A7C15 ^ t*0xC2B2AE3D27D4EB4F) * 0xff51afd7ed558ccd
+			ex[i].Buckets = append(ex[i].Buckets, uint32((h>>20)&mask))
+		}
+		ex[i].Buckets = append(ex[i].Buckets, uint32((t*0x9E3779B97F4A7C15>>20)&mask))
+	}
 }
