@@ -80,9 +80,6 @@ func Rescore(ctx context.Context, conn driver.Conn, sc *nlp.Scorer, opts Rescore
 		return res, fmt.Errorf("count the feedback to rescore: %w", err)
 	}
 	if opts.DryRun || res.Candidates == 0 {
-		if opts.Progress != nil {
-			opts.Progress(0, res.Candidates)
-		}
 		return res, nil
 	}
 	rows, err := conn.Query(ctx, rescoreReadQuery, model)
