@@ -1,6 +1,10 @@
 // Command sentexp compares sentiment model variants on the UIT-VSFC dev
-// split (never on test). It is a development tool for the model card; the
-// shipped configuration lives in sentiment.DefaultOptions.
+// split and by k-fold cross-validation on train (never on test): linear
+// variants, a hidden-layer model (mlp.go), a convolutional model over
+// syllable embeddings (cnn.go) and logit ensembles of them. It is a
+// development tool for the model card; the shipped configuration lives in
+// sentiment.DefaultOptions. Neural variants are single-threaded and
+// seeded; -v prints their per-epoch dev figures.
 package main
 
 import (
@@ -35,6 +39,7 @@ type variant struct {
 	ens   []variant
 	mixes []float64
 	mlp   *mlpConfig
+	cnn   *cnnConfig
 	// topic adds gold-topic conjunctions (an upper bound: gold topics
 	// are not available when scoring).
 	topic bool
@@ -106,10 +111,11 @@ func prune(ref []linear.Example, k int, sets ...[]linear.Example) {
 }
 
 var (
-	par   = flag.Int("par", 2, "bagged models trained in parallel")
-	sub   = flag.Int("sub", 10, "keep this many tenths of the CV training folds (learning curve)")
-	dump  = flag.String("dump", "", "write out-of-fold logits and texts here")
-	stack = flag.Bool("stack", false, "evaluate a stacking meta-model on the out-of-fold logits")
+	par     = flag.Int("par", 2, "bagged models trained in parallel")
+	sub     = flag.Int("sub", 10, "keep this many tenths of the CV training folds (learning curve)")
+	dump    = flag.String("dump", "", "write out-of-fold logits and texts here")
+	verbose = flag.Bool("v", false, "print per-epoch dev figures of neural variants")
+	stack   = flag.Bool("stack", false, "evaluate a stacking meta-model on the out-of-fold logits")
 )
 
 func main() {
@@ -243,10 +249,45 @@ func main() {
 	vs = append(vs, variant{name: "b5-le2-skip", feat: with(le2, func(f *linear.FeatureConfig) { f.Skip = true }), lr: lr, aiv: 0.2, bag: 5})
 	vs = append(vs, variant{name: "b5-le2-bits20", feat: with(le2, func(f *linear.FeatureConfig) { f.Bits = 20 }), lr: lr, aiv: 0.2, bag: 5})
 	vs = append(vs, variant{name: "b5-le3", feat: with(le2, func(f *linear.FeatureConfig) { f.Words = 3 }), lr: lr, aiv: 0.2, bag: 5})
-	type result struct {
-		lg, oof      [][]float64
-		devEx, oofEx []linear.Example
-		extra        string
+	// Round 2026.2: convolutional model over syllable embeddings.
+	cnnBase := cnnConfig{KeyBits: 16, StripBits: 15, Dim: 32, Filters: 64, Widths: 3, Epochs: 10, Batch: 32,
+		LR: 2e-3, Dropout: 0.5, NeuW: 2, MaxLen: 80, Seed: 4242}
+	cnnV := func(name string, bag int, aiv float64, mod func(*cnnConfig)) variant {
+		c := cnnBase
+		if mod != nil {
+			mod(&c)
+		}
+		return variant{name: name, cnn: &c, aiv: aiv, bag: bag}
+	}
+	cnns := []variant{
+		cnnV("cnn", 1, 0.2, nil),
+		cnnV("cnn-focal2", 1, 0.2, func(c *cnnConfig) { c.Gamma = 2; c.NeuW = 1 }),
+		cnnV("cnn-bigram", 1, 0.2, func(c *cnnConfig) { c.Bigram = true }),
+		cnnV("cnn-wdrop", 1, 0.2, func(c *cnnConfig) { c.WordDrop = 0.1 }),
+		cnnV("cnn-d64", 1, 0.2, func(c *cnnConfig) { c.Dim = 64 }),
+		cnnV("cnn-w4", 1, 0.2, func(c *cnnConfig) { c.Widths = 4 }),
+		cnnV("cnn-aiv1", 1, 1, nil),
+		cnnV("cnn-aiv0", 1, 0, nil),
+		cnnV("cnn-neu3", 1, 0.2, func(c *cnnConfig) { c.NeuW = 3 }),
+		cnnV("cnn-bag3", 3, 0.2, nil),
+		cnnV("cnn-focal2-bag3", 3, 0.2, func(c *cnnConfig) { c.Gamma = 2; c.NeuW = 1 }),
+		cnnV("cnn-focal2-neu2", 1, 0.2, func(c *cnnConfig) { c.Gamma = 2 }),
+		cnnV("cnn-lr1e-3", 1, 0.2, func(c *cnnConfig) { c.LR = 1e-3; c.Epochs = 12 }),
+		cnnV("cnn-f32", 1, 0.2, func(c *cnnConfig) { c.Filters = 32 }),
+		cnnV("cnn-f128", 1, 0.2, func(c *cnnConfig) { c.Filters = 128 }),
+		cnnV("cnn-focal1", 1, 0.2, func(c *cnnConfig) { c.Gamma = 1; c.NeuW = 1.5 }),
+	}
+	for _, cv := range cnns {
+		vs = append(vs, cv)
+		for _, mix := range []float64{0.5, 1, 2} {
+			vs = append(vs, variant{name: fmt.Sprintf("ens-le2+%s-%g", cv.name, mix), ens: []variant{b5le2, cv}, mixes: []float64{1, mix}})
+		}
+	}
+	// Seed check of the LR + CNN-bag ensemble: both members with other seeds.
+	cnnSeed2 := cnnV("cnn-bag3-seed2", 3, 0.2, func(c *cnnConfig) { c.Seed += 17 })
+	vs = append(vs, cnnSeed2)
+	for _, mix := range []float64{0.5, 1, 2} {
+		vs = append(vs, variant{name: fmt.Sprintf("ens-le2seed2+cnn-bag3-seed2-%g", mix), ens: []variant{seedv, cnnSeed2}, mixes: []float64{1, mix}})
 	}
 	cache := map[string]*result{}
 	var evalV func(v variant) *result
@@ -255,6 +296,11 @@ func main() {
 			return r
 		}
 		r := &result{}
+		if v.cnn != nil {
+			evalCNN(v, r, train, dev, aivTrain, *cv)
+			cache[v.name] = r
+			return r
+		}
 		if len(v.ens) > 0 {
 			for k, sub := range v.ens {
 				sr := evalV(sub)
@@ -418,6 +464,12 @@ func main() {
 		}
 		fmt.Printf("%s (%.1fs)\n", line, time.Since(t0).Seconds())
 	}
+}
+
+type result struct {
+	lg, oof      [][]float64
+	devEx, oofEx []linear.Example
+	extra        string
 }
 
 func epochOf(extra string, def int) int {
