@@ -45,7 +45,7 @@ func BenchmarkBuildBatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &Projector{dec: &event.Decoder{Localities: reg}, loc: reg, scorer: scorer, topicScorer: topicScorer}
+	p := &Projector{dec: &event.Decoder{Localities: reg}, loc: reg, scorer: scorer, topicScorer: topicScorer, method: "model:" + scorer.ModelVersion()}
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -55,7 +55,9 @@ func BenchmarkBuildBatch(b *testing.B) {
 			b.Fatalf("%d events built, want %d", prep.events, n)
 		}
 		for _, st := range prep.steps {
-			columnBuffers(st.events)
+			for _, c := range eventColumns {
+				c.values(st.events, &p.cols)
+			}
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")

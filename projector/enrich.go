@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
@@ -153,13 +158,88 @@ type explainJSON struct {
 	Weight float64 `json:"weight"`
 }
 
+// explainText is the stored form of an explanation: what json.Marshal
+// gives for it as []explainJSON, written by hand when no text needs
+// escaping (the usual case: n-grams of normalised words), with one
+// allocation.
+func explainText(ex []nlp.Contribution) string {
+	buf := make([]byte, 0, 2+40*len(ex))
+	buf = append(buf, '[')
+	for i, c := range ex {
+		if !plainJSONString(c.Text) || math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0) {
+			return explainMarshal(ex)
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"text":"`...)
+		buf = append(buf, c.Text...)
+		buf = append(buf, `","weight":`...)
+		buf = appendJSONFloat(buf, c.Weight)
+		buf = append(buf, '}')
+	}
+	buf = append(buf, ']')
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// explainMarshal is explainText through encoding/json.
+func explainMarshal(ex []nlp.Contribution) string {
+	out := make([]explainJSON, len(ex))
+	for i, c := range ex {
+		out[i] = explainJSON{Text: c.Text, Weight: c.Weight}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// plainJSONString reports whether encoding/json writes s unchanged between
+// quotes: valid UTF-8 without control characters, '"', '\\', the HTML
+// characters '<', '>', '&' (escaped by default), U+2028 or U+2029.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b < 0x20 || b == '"' || b == '\\' || b == '<' || b == '>' || b == '&' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
 // scoreFeedback fills the sentiment, model topics and folded text of a
 // feedback.received row: a sender's sentiment and topics are kept and
 // marked as the sender's; otherwise the model's are used, with its version.
 //
 // topicsOnly, when not nil, is the same model without explanations, used
 // when only the topics are wanted (the sender supplied the sentiment).
-func scoreFeedback(sc, topicsOnly *nlp.Scorer, r *eventRow) {
+// method is "model:" + the model version, built once instead of per text;
+// empty, or another version, it is built here.
+func scoreFeedback(sc, topicsOnly *nlp.Scorer, method string, r *eventRow) {
 	ev := r.ev
 	r.folded = textnorm.Strip(textnorm.Normalize(ev.Text))
 	if len(ev.Topics) > 0 {
@@ -178,14 +258,11 @@ func scoreFeedback(sc, topicsOnly *nlp.Scorer, r *eventRow) {
 		sc = topicsOnly
 	}
 	res := sc.Score(ev.Text)
-	method := "model:" + res.ModelVersion
+	if v, ok := strings.CutPrefix(method, "model:"); !ok || v != res.ModelVersion {
+		method = "model:" + res.ModelVersion
+	}
 	if ev.Sentiment == nil {
-		ex := make([]explainJSON, len(res.Explain))
-		for i, c := range res.Explain {
-			ex[i] = explainJSON{Text: c.Text, Weight: c.Weight}
-		}
-		b, _ := json.Marshal(ex)
-		r.sentiment = sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: method, explain: string(b)}
+		r.sentiment = sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: method, explain: explainText(res.Explain)}
 	}
 	if len(ev.Topics) == 0 {
 		for _, t := range res.Topics {

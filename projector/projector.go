@@ -40,7 +40,9 @@ type Projector struct {
 	// topicScorer is scorer without explanations, for texts whose sender
 	// supplied the sentiment.
 	topicScorer *nlp.Scorer
-	db          string // the connection's database, named in insert query_ids
+	method      string     // sentiment_method and topics_method of scored texts: "model:" + version
+	db          string     // the connection's database, named in insert query_ids
+	cols        colScratch // column storage of insertEvents (one insert at a time)
 }
 
 // New builds a projector. conn must point at a migrated database.
@@ -64,8 +66,12 @@ func New(cfg Config, log *slog.Logger, conn driver.Conn, dec *event.Decoder, loc
 			return nil, fmt.Errorf("topic scorer has model version %s, want %s", topicScorer.ModelVersion(), scorer.ModelVersion())
 		}
 	}
+	var method string
+	if scorer != nil {
+		method = "model:" + scorer.ModelVersion()
+	}
 	return &Projector{
-		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg), scorer: scorer, topicScorer: topicScorer,
+		cfg: cfg, log: log, conn: conn, dec: dec, loc: loc, health: health, m: newMetrics(reg), scorer: scorer, topicScorer: topicScorer, method: method,
 		dlq: &kafka.Writer{
 			Addr:         kafka.TCP(cfg.BrokerList()...),
 			Topic:        cfg.DeadLetterTopic,
@@ -164,7 +170,10 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 	// Messages are decoded when their batch is flushed (build), in
 	// parallel: decoding them here instead, while the previous batch is
 	// inserted, measured slower, as batches then fill more slowly than the
-	// flush interval and are inserted smaller.
+	// flush interval and are inserted smaller. Decoding the whole next
+	// batch while one is inserted measured slower too, as it holds a second
+	// decoded batch and the collector then works near the memory limit
+	// (BENCHMARKS-projector.md).
 	msgs := make(chan kafka.Message, 2048)
 	var wg sync.WaitGroup
 	for _, part := range parts {

@@ -1,34 +1,63 @@
 package projector
 
 import (
+	"reflect"
 	"strings"
 	"time"
 
 	"dvpulse/event"
 )
 
-// colBuf collects one column of an insert block.
-type colBuf interface {
-	add(*eventRow)
-	values() any
-}
-
-type col[T any] struct {
-	get func(*eventRow) T
-	v   []T
-}
-
-func (c *col[T]) add(r *eventRow) { c.v = append(c.v, c.get(r)) }
-func (c *col[T]) values() any     { return c.v }
-
 // column is one column of `events` and how to read it from a row.
 type column struct {
 	name string
-	buf  func(n int) colBuf
+	// values lays out the column of rows, in storage that s keeps for
+	// the column's Go type: valid until the next call with s for a column
+	// of that type.
+	values func(rows []*eventRow, s *colScratch) any
+}
+
+// colScratch keeps one slice per column type, reused column after column
+// and insert after insert (clickhouse-go copies what is appended), instead
+// of a new slice per column and insert: about 1 KB less garbage per row. It
+// is not safe for concurrent use.
+type colScratch struct {
+	slices map[reflect.Type]any // *[]T by T
+	clears []func()
+}
+
+func scratchSlice[T any](s *colScratch) *[]T {
+	t := reflect.TypeFor[T]()
+	if p, ok := s.slices[t]; ok {
+		return p.(*[]T)
+	}
+	if s.slices == nil {
+		s.slices = map[reflect.Type]any{}
+	}
+	p := new([]T)
+	s.slices[t] = p
+	s.clears = append(s.clears, func() { clear(*p) })
+	return p
+}
+
+// release drops the references to the last rows laid out, so that they
+// can be collected while s waits for the next insert.
+func (s *colScratch) release() {
+	for _, f := range s.clears {
+		f()
+	}
 }
 
 func c[T any](name string, get func(*eventRow) T) column {
-	return column{name, func(n int) colBuf { return &col[T]{get: get, v: make([]T, 0, n)} }}
+	return column{name, func(rows []*eventRow, s *colScratch) any {
+		p := scratchSlice[T](s)
+		v := (*p)[:0]
+		for _, r := range rows {
+			v = append(v, get(r))
+		}
+		*p = v
+		return v
+	}}
 }
 
 // epoch is the "absent" value of DateTime and Date columns.

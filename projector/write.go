@@ -23,13 +23,20 @@ type eventRow struct {
 	commune      string
 	payload      string
 	received     time.Time
-	msg          kafka.Message
+	msg          position      // where the message is in Kafka; payload holds its value
 	folded       string        // text without diacritics, for search
 	topicsMethod string        // sender, case, or model:<version>
 	sentiment    sentimentCols // feedback.received only
 	// Case context of a feedback lifecycle event (see enrich.go).
 	caseReceived, caseDue  time.Time
 	firstAction, firstDone bool
+}
+
+// position is a message's place in Kafka.
+type position struct {
+	Topic     string
+	Partition int
+	Offset    int64
 }
 
 // deadRow is one row of the dead_letters table.
@@ -78,11 +85,13 @@ type item struct {
 }
 
 // decoded is one message after decoding and scoring, which need no state
-// of the projector and so run in parallel.
+// of the projector and so run in parallel. It holds everything assemble
+// needs, not the message itself: a row keeps only its Kafka position and
+// its value (as the payload).
 type decoded struct {
-	row    *eventRow // nil: poison
-	key    uuidKey
-	reason string // why the message is poison
+	row  *eventRow // nil: poison (dead)
+	dead *deadRow
+	key  uuidKey
 }
 
 // decodeChunk is how many messages a decoding goroutine takes at a time.
@@ -117,15 +126,16 @@ func (p *Projector) decodeAll(batch []kafka.Message) []decoded {
 	return out
 }
 
-// decode turns one message into its row, or says why it is poison.
+// decode turns one message into its row, or into a dead letter saying why
+// it is poison.
 func (p *Projector) decode(m *kafka.Message) decoded {
 	ev, errs := p.dec.Decode(m.Value)
 	if errs != nil {
-		return decoded{reason: errs.Error()}
+		return decoded{dead: &deadRow{msg: *m, reason: errs.Error()}}
 	}
 	k, ok := parseUUID(ev.EventID)
 	if !ok {
-		return decoded{reason: "event_id: not a UUID"}
+		return decoded{dead: &deadRow{msg: *m, reason: "event_id: not a UUID"}}
 	}
 	commune := ev.Locality.Code
 	if p.loc != nil {
@@ -139,32 +149,45 @@ func (p *Projector) decode(m *kafka.Message) decoded {
 	}
 	// The payload shares the message's bytes, which are never modified:
 	// one copy of each message instead of two.
-	row := &eventRow{ev: ev, commune: commune, payload: unsafe.String(unsafe.SliceData(m.Value), len(m.Value)), received: received, msg: *m}
+	row := &eventRow{ev: ev, commune: commune, payload: unsafe.String(unsafe.SliceData(m.Value), len(m.Value)), received: received,
+		msg: position{m.Topic, m.Partition, m.Offset}}
 	if ev.EventType == "feedback.received" {
-		scoreFeedback(p.scorer, p.topicScorer, row)
+		scoreFeedback(p.scorer, p.topicScorer, p.method, row)
 	}
 	return decoded{row: row, key: k}
 }
 
 // build decodes batch (in parallel: decoding needs no state of the
-// projector), sets aside poison messages, drops events whose event_id is
-// already stored or appears earlier in the batch, and orders the inserts.
+// projector) and assembles it.
 func (p *Projector) build(batch []kafka.Message) *prepared {
+	return p.assemble(p.decodeAll(batch))
+}
+
+// assemble takes a decoded batch in Kafka order, sets aside poison
+// messages, drops events whose event_id is already stored or appears earlier
+// in the batch, and orders the inserts. It reads the dedup set, so it runs
+// only after every earlier batch is stored and its ids added to the set.
+func (p *Projector) assemble(decs []decoded) *prepared {
 	out := &prepared{last: map[partKey]int64{}}
-	inBatch := make(map[uuidKey]struct{}, len(batch))
+	inBatch := make(map[uuidKey]struct{}, len(decs))
 	perPart := map[partKey][]item{}
 	var order []partKey
-	decs := p.decodeAll(batch)
-	for i := range batch {
-		m, d := &batch[i], &decs[i]
-		pk := partKey{m.Topic, m.Partition}
+	for i := range decs {
+		d := &decs[i]
+		var pos position
+		if d.row != nil {
+			pos = d.row.msg
+		} else {
+			pos = position{d.dead.msg.Topic, d.dead.msg.Partition, d.dead.msg.Offset}
+		}
+		pk := partKey{pos.Topic, pos.Partition}
 		if _, ok := perPart[pk]; !ok {
 			order = append(order, pk)
 			perPart[pk] = nil
 		}
-		out.last[pk] = max(out.last[pk], m.Offset)
+		out.last[pk] = max(out.last[pk], pos.Offset)
 		if d.row == nil {
-			perPart[pk] = append(perPart[pk], item{dead: &deadRow{msg: *m, reason: d.reason}})
+			perPart[pk] = append(perPart[pk], item{dead: d.dead})
 			continue
 		}
 		k := d.key
@@ -332,27 +355,15 @@ func (p *Projector) insertEvents(ctx context.Context, rows []*eventRow) error {
 	if n := len(batch.Columns()); n != len(eventColumns) {
 		return fmt.Errorf("events insert has %d columns, want %d", n, len(eventColumns))
 	}
-	for i, b := range columnBuffers(rows) {
-		if err := batch.Column(i).Append(b.values()); err != nil {
-			return fmt.Errorf("append events column %s: %w", eventColumns[i].name, err)
+	// Column by column, each laid out in p.cols and copied by clickhouse-go.
+	defer p.cols.release()
+	for i, c := range eventColumns {
+		if err := batch.Column(i).Append(c.values(rows, &p.cols)); err != nil {
+			return fmt.Errorf("append events column %s: %w", c.name, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
 	return nil
-}
-
-// columnBuffers lays rows out column by column, in eventColumns order.
-func columnBuffers(rows []*eventRow) []colBuf {
-	bufs := make([]colBuf, len(eventColumns))
-	for i, c := range eventColumns {
-		bufs[i] = c.buf(len(rows))
-	}
-	for i := range rows {
-		for _, b := range bufs {
-			b.add(rows[i])
-		}
-	}
-	return bufs
 }

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,12 +33,15 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"dvpulse/demo"
 	"dvpulse/event"
 	"dvpulse/internal/kafkaadmin"
+	"dvpulse/internal/svc"
 	"dvpulse/locality"
+	"dvpulse/projector"
 	"dvpulse/warehouse"
 )
 
@@ -50,6 +54,9 @@ var (
 	rate     = flag.Int("rate", 2000, "events/s sent to ingest in the freshness run")
 	duration = flag.Duration("duration", 30*time.Second, "length of the freshness run")
 	skip     = flag.String("skip", "", "comma-separated phases to skip: throughput, bare, freshness")
+	cpuProf  = flag.String("cpuprofile", "", "run the throughput phase's projector in this process (not a subprocess) and write its CPU profile here; RSS then includes the benchmark's own memory")
+	extra    = flag.String("projector-args", "", "extra arguments for the throughput run's projector, space-separated (e.g. '--projector-flush-interval 1s')")
+	memProf  = flag.String("memprofile", "", "with -cpuprofile: write a heap profile here when half the events are stored")
 )
 
 var hanoi, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
@@ -122,38 +129,15 @@ func run() error {
 		}
 		defer dropDB(conn, db)
 		tpConn = conn
-		ops := freeAddr()
-		cmd := exec.Command(bin, "projector", "--kafka-brokers", *brokers, "--kafka-topic", topic,
-			"--kafka-deadletter-topic", topic+".dlq", "--projector-group", "bench-"+suffix,
-			"--clickhouse-addr", *chAddr, "--clickhouse-database", db, "--projector-ops-addr", ops,
-			"--projector-flush-rows", strconv.Itoa(*flushRow), "--projector-flush-bytes", strconv.Itoa(64<<20), "--log-level", "warn")
-		cmd.Stderr = os.Stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
+		if *cpuProf != "" {
+			msgs = nil // the projector's soft memory limit applies to this process
+			runtime.GC()
+			if err := inProcess(ctx, conn, reg, topic, suffix); err != nil {
+				return err
+			}
+		} else if err := subprocess(ctx, conn, bin, topic, db, suffix); err != nil {
 			return err
 		}
-		var firstRow time.Time
-		for {
-			c := count(ctx, conn, "SELECT count() FROM events")
-			if c > 0 && firstRow.IsZero() {
-				firstRow = time.Now()
-			}
-			if c >= uint64(*n) {
-				break
-			}
-			if time.Since(start) > 30*time.Minute {
-				_ = cmd.Process.Kill()
-				return fmt.Errorf("projector did not finish in 30 min (%d rows)", c)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		end := time.Now()
-		hwm := vmHWM(cmd.Process.Pid)
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		logf("projector: %d events in %s from process start (%.0f events/s); %s from first row to last (%.0f events/s); peak RSS (VmHWM) %s",
-			*n, end.Sub(start).Round(time.Millisecond), float64(*n)/end.Sub(start).Seconds(),
-			end.Sub(firstRow).Round(time.Millisecond), float64(*n)/end.Sub(firstRow).Seconds(), hwm)
 	}
 
 	if !strings.Contains(*skip, "bare") && tpConn != nil {
@@ -514,6 +498,23 @@ func vmHWM(pid int) string {
 	return "?"
 }
 
+// cpuSeconds returns the user+system CPU time of process pid so far.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which is in parentheses): utime and
+	// stime are the 12th and 13th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
 func cpuModel() string {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	for _, l := range strings.Split(string(b), "\n") {
@@ -524,4 +525,98 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// inProcess runs the throughput phase's projector in this process with a CPU
+// profile (-cpuprofile), so that pprof sees Kafka reading, decoding and
+// inserting together.
+func inProcess(ctx context.Context, conn driver.Conn, reg *locality.Registry, topic, suffix string) error {
+	if err := warehouse.SeedLocalities(ctx, conn, reg); err != nil {
+		return err
+	}
+	cfg := projector.DefaultConfig()
+	cfg.Brokers, cfg.Topic, cfg.DeadLetterTopic, cfg.Group = *brokers, topic, topic+".dlq", "bench-"+suffix
+	cfg.FlushRows, cfg.FlushBytes = *flushRow, 64<<20
+	p, err := projector.New(cfg, discard(), conn, &event.Decoder{Localities: reg}, reg, prometheus.NewRegistry(), &svc.Health{})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*cpuProf)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- p.Run(pctx) }()
+	var firstRow time.Time
+	for {
+		c := count(ctx, conn, "SELECT count() FROM events")
+		if c > 0 && firstRow.IsZero() {
+			firstRow = time.Now()
+		}
+		if c >= uint64(*n) {
+			break
+		}
+		if *memProf != "" && c >= uint64(*n)/2 {
+			if f, err := os.Create(*memProf); err == nil {
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+			*memProf = ""
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	end := time.Now()
+	pprof.StopCPUProfile()
+	cancel()
+	<-done
+	logf("projector (in-process, profiled to %s): %d events in %s from start (%.0f events/s); %s from first row to last (%.0f events/s); peak RSS of the whole benchmark %s",
+		*cpuProf, *n, end.Sub(start).Round(time.Millisecond), float64(*n)/end.Sub(start).Seconds(),
+		end.Sub(firstRow).Round(time.Millisecond), float64(*n)/end.Sub(firstRow).Seconds(), vmHWM(os.Getpid()))
+	return nil
+}
+
+// subprocess runs the throughput phase: `dvpulse projector` on topic into
+// db until every event is stored.
+func subprocess(ctx context.Context, conn driver.Conn, bin, topic, db, suffix string) error {
+	ops := freeAddr()
+	cmd := exec.Command(bin, "projector", "--kafka-brokers", *brokers, "--kafka-topic", topic,
+		"--kafka-deadletter-topic", topic+".dlq", "--projector-group", "bench-"+suffix,
+		"--clickhouse-addr", *chAddr, "--clickhouse-database", db, "--projector-ops-addr", ops,
+		"--projector-flush-rows", strconv.Itoa(*flushRow), "--projector-flush-bytes", strconv.Itoa(64<<20), "--log-level", "warn")
+	cmd.Args = append(cmd.Args, strings.Fields(*extra)...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var firstRow time.Time
+	for {
+		c := count(ctx, conn, "SELECT count() FROM events")
+		if c > 0 && firstRow.IsZero() {
+			firstRow = time.Now()
+		}
+		if c >= uint64(*n) {
+			break
+		}
+		if time.Since(start) > 30*time.Minute {
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("projector did not finish in 30 min (%d rows)", c)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	end := time.Now()
+	hwm := vmHWM(cmd.Process.Pid)
+	cpu := cpuSeconds(cmd.Process.Pid)
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	logf("projector: %d events in %s from process start (%.0f events/s); %s from first row to last (%.0f events/s); peak RSS (VmHWM) %s; CPU %.1f s (%.1f µs/event)",
+		*n, end.Sub(start).Round(time.Millisecond), float64(*n)/end.Sub(start).Seconds(),
+		end.Sub(firstRow).Round(time.Millisecond), float64(*n)/end.Sub(firstRow).Seconds(), hwm, cpu, cpu/float64(*n)*1e6)
+	return nil
 }
