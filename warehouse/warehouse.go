@@ -103,15 +103,18 @@ func open(ctx context.Context, cfg Config, db string) (driver.Conn, error) {
 		settings = clickhouse.Settings{"insert_distributed_sync": 1}
 	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Settings:        settings,
-		Protocol:        clickhouse.Native,
-		Addr:            []string{cfg.Addr},
-		Auth:            clickhouse.Auth{Database: db, Username: cfg.User, Password: cfg.Password},
-		DialTimeout:     timeout,
-		MaxOpenConns:    20,
-		MaxIdleConns:    10,
-		ConnMaxLifetime: time.Hour,
-		ReadTimeout:     5 * time.Minute,
+		Settings:     settings,
+		Protocol:     clickhouse.Native,
+		Addr:         []string{cfg.Addr},
+		Auth:         clickhouse.Auth{Database: db, Username: cfg.User, Password: cfg.Password},
+		DialTimeout:  timeout,
+		MaxOpenConns: 20,
+		MaxIdleConns: 10,
+		// Each pooled connection keeps its compression buffer; the default
+		// (10 MiB, grown to the largest block) cost the projector ~37 MB.
+		MaxCompressionBuffer: 1 << 20,
+		ConnMaxLifetime:      time.Hour,
+		ReadTimeout:          5 * time.Minute,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)

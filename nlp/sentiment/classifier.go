@@ -2,11 +2,12 @@ package sentiment
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -116,7 +117,9 @@ func (c *Classifier) Explain(toks []textnorm.Token, feats []linear.Feature, cls,
 			spans = append(spans, span{start: int(f.Start), n: int(f.N), neg: neg, w: contrib})
 		}
 	}
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].w > spans[j].w })
+	// slices.SortStableFunc keeps spans on the stack (sort.SliceStable's
+	// reflection moved them to the heap on every call).
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(b.w, a.w) })
 	out := scratch[:0]
 	for _, s := range spans {
 		if len(out) >= k || s.w <= 0 {
