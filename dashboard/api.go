@@ -186,7 +186,7 @@ func (s *Server) sentimentAPI(part string) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		d, err := s.sentimentData(c, f, sc, langOf(c))
+		d, err := s.sentimentParts(c, f, sc, langOf(c), part)
 		if err != nil {
 			s.apiFailed(c, err)
 			return
@@ -202,7 +202,7 @@ func (s *Server) dialoguesAPI(part string) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		d, err := s.dialoguesData(c, f, sc)
+		d, err := s.dialoguesParts(c, f, sc, part)
 		if err != nil {
 			s.apiFailed(c, err)
 			return

@@ -39,6 +39,19 @@ type Config struct {
 	// HotspotMinCount is the least feedback in the last 24 h for a cell to
 	// be a hot spot. Default 3.
 	HotspotMinCount int
+	// CacheTTL is how long the answer of an indicator query (and an API
+	// token's user) is kept and served again to identical queries (same
+	// SQL, filter, scope and reference time); concurrent identical queries
+	// run once, and for one more CacheTTL after that an answer is served
+	// while a background query refreshes it. 0 (default) turns the cache
+	// off, so every request reads ClickHouse and shows what the projector
+	// has committed. With a TTL (10s suits a busy dashboard) figures can
+	// lag the projector, and a token revoked by another process keep
+	// working, by up to twice the TTL (plus the refreshing query's time).
+	CacheTTL time.Duration
+	// QueryThreads is ClickHouse's max_threads for each dashboard query; 0
+	// (default) keeps the server's setting (its number of cores).
+	QueryThreads int
 	// DevDir, when set, serves templates and static files from this folder
 	// (the dashboard/ source folder) instead of the embedded copies, so
 	// edits show without a rebuild.
@@ -64,6 +77,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionTTL, "dashboard-session-ttl", c.SessionTTL, "how long a sign-in lasts")
 	fs.Float64Var(&c.HotspotK, "dashboard-hotspot-k", c.HotspotK, "hot spot when the last 24 h exceed the 7-day mean + k·σ")
 	fs.IntVar(&c.HotspotMinCount, "dashboard-hotspot-min", c.HotspotMinCount, "least feedback in the last 24 h for a hot spot")
+	fs.DurationVar(&c.CacheTTL, "dashboard-cache-ttl", c.CacheTTL, "keep indicator query answers this long for identical queries (same filter and scope), e.g. 10s; 0 (default) turns the cache off")
+	fs.IntVar(&c.QueryThreads, "dashboard-query-threads", c.QueryThreads, "ClickHouse max_threads for each dashboard query; 0 keeps the server's setting")
 	fs.StringVar(&c.DevDir, "dashboard-dev-dir", c.DevDir, "serve templates and static files from this dashboard/ folder instead of the embedded copies")
 }
 
@@ -81,6 +96,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("dashboard-session-ttl: must be at least 1m"))
+	}
+	if c.QueryThreads < 0 {
+		errs = append(errs, errors.New("dashboard-query-threads: must not be negative"))
+	}
+	if c.CacheTTL < 0 {
+		errs = append(errs, errors.New("dashboard-cache-ttl: must not be negative"))
 	}
 	if c.HotspotK < 0 {
 		errs = append(errs, errors.New("dashboard-hotspot-k: must not be negative"))

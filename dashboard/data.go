@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"dvpulse/event"
 )
 
@@ -46,11 +48,36 @@ func fptr(x float64) *float64 { return &x }
 // query runs a named query with its placeholders filled and scans every
 // row with scan.
 func (s *Server) query(ctx context.Context, name string, vars map[string]string, args []any, scan func(r scanner) error) error {
+	return s.queryVia(ctx, s.cache, name, vars, args, scan)
+}
+
+// queryVia is query through cache c (nil: straight to ClickHouse).
+func (s *Server) queryVia(ctx context.Context, c *queryCache, name string, vars map[string]string, args []any, scan func(r scanner) error) error {
 	sql, ok := s.queries[name]
 	if !ok {
 		panic("dashboard: no query " + name)
 	}
-	rows, err := s.conn.Query(ctx, fillSQL(sql, vars), args...)
+	sql = fillSQL(sql, vars)
+	if c != nil {
+		cached, err := c.rows(ctx, cacheKey(sql, args), func(ctx context.Context) ([]cachedRow, error) {
+			rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			return readRows(rows)
+		})
+		if err != nil {
+			return fmt.Errorf("query %s: %w", name, err)
+		}
+		for _, r := range cached {
+			if err := scan(r); err != nil {
+				return fmt.Errorf("query %s: scan: %w", name, err)
+			}
+		}
+		return nil
+	}
+	rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
 	if err != nil {
 		return fmt.Errorf("query %s: %w", name, err)
 	}
@@ -64,6 +91,15 @@ func (s *Server) query(ctx context.Context, name string, vars map[string]string,
 		return fmt.Errorf("query %s: %w", name, err)
 	}
 	return nil
+}
+
+// querySettings returns ctx with the ClickHouse settings of Config
+// (max_threads when QueryThreads > 0) for the dashboard's queries.
+func (s *Server) querySettings(ctx context.Context) context.Context {
+	if s.cfg.QueryThreads <= 0 {
+		return ctx
+	}
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_threads": s.cfg.QueryThreads}))
 }
 
 // scanner is one result row.
@@ -99,34 +135,63 @@ func keyExpr(by string, f Filter, date string) string {
 	panic("dashboard: unknown grouping " + by)
 }
 
+// rollup returns the table (and how filters apply to it) that answers a
+// feedback, due or flow query of f in scope sc grouped by by with the
+// fewest rows read, among the roll-ups of migration 0003:
+// feedback_commune_daily when there is no topic or channel filter and no
+// topic grouping; feedback_topic_channel_daily (no commune column) for the
+// others over the whole province not grouped by commune; else
+// feedback_cell_daily, whose key starts with topic, channel and
+// commune_code. Every roll-up holds the same sums as the 0002 daily
+// tables, so the answer is the same.
+func rollup(f Filter, sc Scope, by string) (string, table) {
+	_, restricted := f.communes(sc)
+	wide := !restricted && by != "commune"
+	switch {
+	case by == "topic" && wide:
+		return "feedback_topic_channel_daily", tRollTCCells
+	case by == "topic":
+		return "feedback_cell_daily", tRollCells
+	case f.Topic == "" && f.Channel == "":
+		return "feedback_commune_daily", tRollCommune
+	case wide:
+		return "feedback_topic_channel_daily", tRollTC
+	}
+	return "feedback_cell_daily", tRollCell
+}
+
 // feedbackGrouped returns feedback volume and sentiment grouped by "bucket",
 // "topic", "commune" or "total".
 func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, error) {
-	t := tDaily
-	if by == "topic" {
-		t = tByTopic
-	}
+	tbl, t := rollup(f, sc, by)
 	w := cond(f, sc, t)
 	out := []FeedbackRow{}
-	err := s.query(ctx, "feedback_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
+	err := s.query(ctx, "feedback_rollup_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String(), "rollup": tbl}, w.args,
 		func(r scanner) error {
 			var x FeedbackRow
 			var sum, sq float64
 			if err := r.Scan(&x.Key, &x.Received, &x.Negative, &x.Positive, &x.Scored, &sum, &sq); err != nil {
 				return err
 			}
-			x.NegativeShare = ratio(x.Negative, x.Scored)
-			if x.Scored > 0 {
-				n := float64(x.Scored)
-				mean := sum / n
-				sd := math.Sqrt(math.Max(sq/n-mean*mean, 0))
-				half := 1.96 * sd / math.Sqrt(n)
-				x.Index, x.IndexLow, x.IndexHigh = fptr(mean), fptr(mean-half), fptr(mean+half)
-			}
-			out = append(out, x)
+			out = append(out, withSentiment(x, sum, sq))
 			return nil
 		})
 	return out, err
+}
+
+// withSentiment sets x's negative share and sentiment index (the mean
+// score with its 95 % band) from the sum and the sum of squares of the
+// scores.
+func withSentiment(x FeedbackRow, sum, sq float64) FeedbackRow {
+	x.NegativeShare = ratio(x.Negative, x.Scored)
+	if x.Scored > 0 {
+		n := float64(x.Scored)
+		mean := sum / n
+		sd := math.Sqrt(math.Max(sq/n-mean*mean, 0))
+		half := 1.96 * sd / math.Sqrt(n)
+		x.Index, x.IndexLow, x.IndexHigh = fptr(mean), fptr(mean-half), fptr(mean+half)
+	}
+	return x
 }
 
 // fillBuckets returns rows for every bucket of the period, with zero rows
@@ -186,22 +251,6 @@ type DueRow struct {
 	ResolutionRate *float64 `json:"resolution_rate"`
 }
 
-func (s *Server) dueGrouped(ctx context.Context, f Filter, sc Scope, by string) (map[string]DueRow, error) {
-	w := cond(f, sc, tDaily)
-	out := map[string]DueRow{}
-	err := s.query(ctx, "due_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
-		func(r scanner) error {
-			var x DueRow
-			if err := r.Scan(&x.Key, &x.Due, &x.Done, &x.DoneInTime); err != nil {
-				return err
-			}
-			x.ResolutionRate = ratio(x.Done, x.Due)
-			out[x.Key] = x
-			return nil
-		})
-	return out, err
-}
-
 // FlowRow is answers, resolutions and reopenings for one key.
 type FlowRow struct {
 	Key            string   `json:"key"`
@@ -214,21 +263,42 @@ type FlowRow struct {
 	ReopenRate     *float64 `json:"reopen_rate"`
 }
 
-func (s *Server) flowGrouped(ctx context.Context, f Filter, sc Scope, by string) (map[string]FlowRow, error) {
-	w := cond(f, sc, tDaily)
-	out := map[string]FlowRow{}
-	err := s.query(ctx, "flow_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args,
+// feedbackFigures returns, grouped by "total" or "commune" (or "bucket"),
+// feedback volume and sentiment, due figures and flow in one query: what
+// feedbackGrouped, and the due and flow figures, would return. Keys
+// without feedback are left out of the feedback rows, and keys without due
+// or done cases out of the due rows (the flow rows of a key with none are
+// all zero, as a missing key reads).
+func (s *Server) feedbackFigures(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, map[string]DueRow, map[string]FlowRow, error) {
+	tbl, t := rollup(f, sc, by)
+	w := cond(f, sc, t)
+	fb, due, flow := []FeedbackRow{}, map[string]DueRow{}, map[string]FlowRow{}
+	err := s.query(ctx, "feedback_figures", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String(), "rollup": tbl}, w.args,
 		func(r scanner) error {
-			var x FlowRow
-			if err := r.Scan(&x.Key, &x.Answered, &x.AnsweredKnown, &x.AnsweredInTime, &x.Resolved, &x.Reopened); err != nil {
+			var x FeedbackRow
+			var sum, sq float64
+			var d DueRow
+			var fl FlowRow
+			if err := r.Scan(&x.Key, &x.Received, &x.Negative, &x.Positive, &x.Scored, &sum, &sq,
+				&d.Due, &d.Done, &d.DoneInTime,
+				&fl.Answered, &fl.AnsweredKnown, &fl.AnsweredInTime, &fl.Resolved, &fl.Reopened); err != nil {
 				return err
 			}
-			x.InDeadline = ratio(x.AnsweredInTime, x.AnsweredKnown)
-			x.ReopenRate = ratio(x.Reopened, x.Resolved)
-			out[x.Key] = x
+			if x.Received > 0 {
+				fb = append(fb, withSentiment(x, sum, sq))
+			}
+			if d.Due > 0 || d.Done > 0 {
+				d.Key = x.Key
+				d.ResolutionRate = ratio(d.Done, d.Due)
+				due[x.Key] = d
+			}
+			fl.Key = x.Key
+			fl.InDeadline = ratio(fl.AnsweredInTime, fl.AnsweredKnown)
+			fl.ReopenRate = ratio(fl.Reopened, fl.Resolved)
+			flow[x.Key] = fl
 			return nil
 		})
-	return out, err
+	return fb, due, flow, err
 }
 
 // DialogueHost is one host's dialogues in one month.
@@ -292,8 +362,12 @@ type CommitmentRow struct {
 }
 
 func (s *Server) commitmentsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CommitmentRow, error) {
+	now := uint32(s.now().Unix())
+	if s.cache != nil && (by == "total" || by == "commune") {
+		return s.commitmentsFromState(ctx, f, sc, by, now)
+	}
 	w := cond(f, sc, tCommit)
-	args := append([]any{uint32(s.now().Unix())}, w.args...)
+	args := append([]any{now}, w.args...)
 	return collect(ctx, s, "commitments_grouped", map[string]string{"key": keyExpr(by, f, "toDate(made_at)"), "where": w.String()}, args, func(r scanner, x *CommitmentRow) error {
 		if err := r.Scan(&x.Key, &x.Made, &x.Fulfilled, &x.InTime, &x.Overdue); err != nil {
 			return err
@@ -301,6 +375,85 @@ func (s *Server) commitmentsGrouped(ctx context.Context, f Filter, sc Scope, by 
 		x.FulfilledRate = ratio(x.Fulfilled, x.Made)
 		return nil
 	})
+}
+
+// commitState is the commitments made on one day in one commune with the
+// same state (see commitments_state.sql).
+type commitState struct {
+	day, commune string
+	fulfilled    uint8
+	inTime       int8
+	openDue      uint32
+	n            uint64
+}
+
+// commitmentStates returns the rows of commitments_state sorted by day,
+// kept by the query cache (which must be on) for its ttl.
+func (s *Server) commitmentStates(ctx context.Context) ([]commitState, error) {
+	v, err := s.cache.value(ctx, "commitment states", func(ctx context.Context) (any, error) {
+		var out []commitState
+		// Not through the cache: this value is what it keeps.
+		err := s.queryVia(ctx, nil, "commitments_state", nil, nil, func(r scanner) error {
+			var x commitState
+			if err := r.Scan(&x.day, &x.commune, &x.fulfilled, &x.inTime, &x.openDue, &x.n); err != nil {
+				return err
+			}
+			out = append(out, x)
+			return nil
+		})
+		sort.Slice(out, func(i, j int) bool { return out[i].day < out[j].day })
+		return out, err
+	})
+	states, _ := v.([]commitState)
+	return states, err
+}
+
+// commitmentsFromState computes commitmentsGrouped's rows ("total" or
+// "commune") from commitmentStates, one answer for every filter: the same
+// conditions as commitments_grouped.sql, applied in Go.
+func (s *Server) commitmentsFromState(ctx context.Context, f Filter, sc Scope, by string, now uint32) ([]CommitmentRow, error) {
+	states, err := s.commitmentStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, to := f.From.Format("2006-01-02"), f.To.Format("2006-01-02")
+	list, restricted := f.communes(sc)
+	groups := map[string]*CommitmentRow{}
+	first := sort.Search(len(states), func(i int) bool { return states[i].day >= from })
+	for _, x := range states[first:] {
+		if x.day > to {
+			break
+		}
+		if restricted && !slices.Contains(list, x.commune) {
+			continue
+		}
+		k := ""
+		if by == "commune" {
+			k = x.commune
+		}
+		g := groups[k]
+		if g == nil {
+			g = &CommitmentRow{Key: k}
+			groups[k] = g
+		}
+		g.Made += x.n
+		if x.fulfilled == 1 {
+			g.Fulfilled += x.n
+		}
+		if x.inTime == 1 {
+			g.InTime += x.n
+		}
+		if x.fulfilled == 0 && x.openDue > 0 && x.openDue < now {
+			g.Overdue += x.n
+		}
+	}
+	out := []CommitmentRow{}
+	for _, g := range groups {
+		g.FulfilledRate = ratio(g.Fulfilled, g.Made)
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
 }
 
 // ModelRow is models for one key (field, commune or year).
@@ -314,15 +467,57 @@ type ModelRow struct {
 }
 
 // modelsGrouped groups the models registered up to the period's end by
-// "field", "commune" or "year" (registration year).
+// "field", "commune", "year" (registration year), "cell" (field|commune|
+// year) or "total", in key order, from the per-cell counts of
+// models_cells (see modelCell).
 func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]ModelRow, error) {
-	w := cond(f, sc, tNoPeriod)
-	w.add("registered_year <= ?", uint16(f.To.Year()))
-	key := map[string]string{"field": "field", "commune": "commune_code", "year": "toString(registered_year)", "total": "''",
-		"cell": "concat(field, '|', commune_code, '|', toString(registered_year))"}[by]
-	return collect(ctx, s, "models_grouped", map[string]string{"key": key, "where": w.String()}, w.args, func(r scanner, x *ModelRow) error {
-		return r.Scan(&x.Key, &x.Registered, &x.Recognized, &x.Effective, &x.Replications)
+	cells, err := collect(ctx, s, "models_cells", nil, nil, func(r scanner, x *modelCell) error {
+		return r.Scan(&x.field, &x.commune, &x.year, &x.Registered, &x.Recognized, &x.Effective, &x.Replications)
 	})
+	if err != nil {
+		return nil, err
+	}
+	list, restricted := f.communes(sc)
+	last := uint16(f.To.Year())
+	groups := map[string]*ModelRow{}
+	for _, c := range cells {
+		if c.year > last || restricted && !slices.Contains(list, c.commune) {
+			continue
+		}
+		var k string
+		switch by {
+		case "field":
+			k = c.field
+		case "commune":
+			k = c.commune
+		case "year":
+			k = strconv.Itoa(int(c.year))
+		case "cell":
+			k = c.field + "|" + c.commune + "|" + strconv.Itoa(int(c.year))
+		case "total":
+		default:
+			panic("dashboard: unknown models grouping " + by)
+		}
+		g := groups[k]
+		if g == nil {
+			g = &ModelRow{Key: k}
+			groups[k] = g
+		}
+		addModels(g, c.ModelRow)
+	}
+	out := []ModelRow{}
+	for _, g := range groups {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// modelCell is the models of one field, commune and registration year.
+type modelCell struct {
+	field, commune string
+	year           uint16
+	ModelRow
 }
 
 // Hotspot is a locality × topic cell whose last 24 h jump above its own
@@ -428,7 +623,16 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 		cells[i] = h.Commune + "|" + h.Topic
 	}
 	w := &where{}
-	w.add("toUInt32(occurred_at) >= ? AND toUInt32(occurred_at) < ?", uint32(ref.Add(-24*time.Hour).Unix()), uint32(ref.Unix()))
+	from := ref.Add(-24 * time.Hour)
+	// day and commune_code narrow the rows read by feedback_index's key;
+	// the exact window and the cells select the rows.
+	w.add("day >= toDate(?) AND day <= toDate(?)", from.In(Hanoi).Format("2006-01-02"), ref.In(Hanoi).Format("2006-01-02"))
+	w.add("toUInt32(occurred_at) >= ? AND toUInt32(occurred_at) < ?", uint32(from.Unix()), uint32(ref.Unix()))
+	communes := make([]string, len(hs))
+	for i, h := range hs {
+		communes[i] = h.Commune
+	}
+	w.add("commune_code IN (SELECT arrayJoin(?))", communes)
 	if sc.Communes != nil {
 		w.add("has(?, commune_code)", sc.Communes)
 	}
@@ -439,7 +643,7 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 		func(r scanner) error {
 			var k rowKey
 			var cell string
-			if err := r.Scan(&k.id, &k.eid, &cell); err != nil {
+			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day, &cell); err != nil {
 				return err
 			}
 			keys, keyCell = append(keys, k), append(keyCell, cell)
@@ -455,7 +659,7 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 	seen := map[string]bool{}
 	for i, k := range keys {
 		// A case listing one topic twice is one driver, as with has().
-		if x, ok := got[k]; ok && !seen[keyCell[i]+"|"+k.eid] {
+		if x, ok := got[rowID{k.id, k.eid}]; ok && !seen[keyCell[i]+"|"+k.eid] {
 			seen[keyCell[i]+"|"+k.eid] = true
 			out[keyCell[i]] = append(out[keyCell[i]], x)
 		}
@@ -494,7 +698,7 @@ var listOrders = map[string]string{
 }
 
 func (s *Server) listWhere(f Filter, sc Scope, o listOptions) *where {
-	t := tEvents
+	t := tIndex
 	if !o.from.IsZero() {
 		t.date = ""
 	}
@@ -518,14 +722,17 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	if !ok {
 		order = listOrders["newest"]
 	}
+	if err := s.pageCut(ctx, w, o); err != nil {
+		return []ListItem{}, err
+	}
 	args := append(w.args, uint64(o.offset), uint64(o.limit))
-	// Two steps: the page's ids (light columns over every matching row),
-	// then the wide columns of those rows by primary key.
+	// Two steps: the page's ids (light columns over the rows up to the
+	// page's end), then the wide columns of those rows by primary key.
 	var page []rowKey
 	err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order}, args,
 		func(r scanner) error {
 			var k rowKey
-			if err := r.Scan(&k.id, &k.eid); err != nil {
+			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
 				return err
 			}
 			page = append(page, k)
@@ -540,62 +747,143 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	}
 	out := []ListItem{}
 	for _, k := range page {
-		if x, ok := got[k]; ok {
+		if x, ok := got[rowID{k.id, k.eid}]; ok {
 			out = append(out, x)
 		}
 	}
 	return out, nil
 }
 
-// rowKey is a feedback.received row of events: its case and event_id.
-type rowKey struct{ id, eid string }
+// pageCut adds to w the condition "at or before the page's last row" in
+// the order o.order, on its first sort columns only: every row of the page
+// meets it (at least offset+limit rows sort at or before that row), and
+// feedback_list reads aggregate_id and event_id only for the rows that
+// meet it, not for every row of the period. When fewer rows match than
+// the page's end, w is left as is.
+func (s *Server) pageCut(ctx context.Context, w *where, o listOptions) error {
+	if o.limit <= 0 {
+		return nil
+	}
+	var cut, order string
+	switch o.order {
+	case "oldest":
+		cut, order = "toUInt32(occurred_at)", "occurred_at ASC"
+	case "score":
+		cut, order = "toUInt8(sentiment_label = ''), toFloat64(sentiment_score)", "sentiment_label = '', sentiment_score ASC"
+	default:
+		cut, order = "toUInt32(occurred_at)", "occurred_at DESC"
+	}
+	args := append(slices.Clone(w.args), uint64(o.offset+o.limit-1))
+	var at uint32
+	var unscored uint8
+	var score float64
+	found := false
+	err := s.query(ctx, "feedback_cut", map[string]string{"cut": cut, "order": order, "where": w.String()}, args,
+		func(r scanner) error {
+			found = true
+			if o.order == "score" {
+				return r.Scan(&unscored, &score)
+			}
+			return r.Scan(&at)
+		})
+	if err != nil || !found {
+		return err
+	}
+	// For the time orders the cut's day as well, which feedback_index's
+	// key (commune_code, day) can use.
+	day := time.Unix(int64(at), 0).In(Hanoi).Format("2006-01-02")
+	switch o.order {
+	case "oldest":
+		w.add("day <= toDate(?) AND toUInt32(occurred_at) <= ?", day, at)
+	case "score":
+		// toFloat64 of a Float32 is exact, and the bound float64 prints in
+		// full, so the page's last row itself meets the condition.
+		w.add("((sentiment_label = '') < ? OR ((sentiment_label = '') = ? AND toFloat64(sentiment_score) <= ?))", unscored, unscored, score)
+	default:
+		w.add("day >= toDate(?) AND toUInt32(occurred_at) >= ?", day, at)
+	}
+	return nil
+}
+
+// rowKey is a feedback.received row: its case and event_id, and its
+// commune and day (YYYY-MM-DD), the key of feedback_index.
+type rowKey struct{ id, eid, commune, day string }
+
+// rowID identifies a row of listRows' answer.
+type rowID struct{ id, eid string }
 
 // listRows reads the given feedback.received rows with their text and each
-// case's current status.
-func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListItem, error) {
-	got := map[rowKey]ListItem{}
+// case's current status, keyed by case and event_id.
+func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListItem, error) {
+	got := map[rowID]ListItem{}
 	if len(keys) == 0 {
 		return got, nil
 	}
 	var aggs []string
-	seen := map[string]bool{}
+	var cells []clickhouse.GroupSet
+	seen := map[[2]string]bool{}
 	for _, k := range keys {
-		if !seen[k.id] {
-			seen[k.id] = true
-			aggs = append(aggs, k.id)
+		aggs = append(aggs, k.id)
+		if c := [2]string{k.commune, k.day}; !seen[c] {
+			seen[c] = true
+			cells = append(cells, clickhouse.GroupSet{Value: []any{k.commune, k.day}})
 		}
 	}
+	slices.Sort(aggs)
+	aggs = slices.Compact(aggs)
+	// From feedback_index by its key: the rows' (commune, day) pairs.
 	rw := &where{}
+	rw.add("(commune_code, day) IN (?)", cells)
 	rw.add("aggregate_id IN (SELECT arrayJoin(?))", aggs)
-	err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args,
-		func(r scanner) error {
-			var x ListItem
-			var eid string
-			var at, due time.Time
-			var score float32
-			if err := r.Scan(&x.ID, &eid, &at, &x.Commune, &x.Channel, &x.Topics, &x.Text, &x.Sentiment, &score, &due); err != nil {
-				return err
-			}
-			x.ReceivedAt = at.In(Hanoi).Format("2006-01-02 15:04")
-			if due.Unix() > 0 {
-				x.DueAt = due.In(Hanoi).Format("2006-01-02")
-			}
-			if x.Sentiment != "" {
-				x.Score = fptr(math.Round(float64(score)*1000) / 1000)
-			}
-			x.CommuneName = s.communeName(x.Commune)
-			got[rowKey{x.ID, eid}] = x
-			return nil
-		})
-	if err != nil {
+	var noText []string
+	scan := func(r scanner) error {
+		var x ListItem
+		var eid string
+		var at, due time.Time
+		var score float32
+		if err := r.Scan(&x.ID, &eid, &at, &x.Commune, &x.Channel, &x.Topics, &x.Text, &x.Sentiment, &score, &due); err != nil {
+			return err
+		}
+		x.ReceivedAt = at.In(Hanoi).Format("2006-01-02 15:04")
+		if due.Unix() > 0 {
+			x.DueAt = due.In(Hanoi).Format("2006-01-02")
+		}
+		if x.Sentiment != "" {
+			x.Score = fptr(math.Round(float64(score)*1000) / 1000)
+		}
+		x.CommuneName = s.communeName(x.Commune)
+		if x.Text == "" {
+			noText = append(noText, x.ID)
+		}
+		got[rowID{x.ID, eid}] = x
+		return nil
+	}
+	if err := s.query(ctx, "feedback_index_rows", map[string]string{"where": rw.String()}, rw.args, scan); err != nil {
 		return nil, err
 	}
-	st, err := s.caseStatus(ctx, aggs)
+	if len(noText) > 0 {
+		// Rows written before the projector filled text: from events,
+		// whose text expression reads the payload.
+		rw = &where{}
+		rw.add("aggregate_id IN (SELECT arrayJoin(?))", noText)
+		if err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args, scan); err != nil {
+			return nil, err
+		}
+	}
+	st := map[string]string{}
+	err := s.query(ctx, "case_list_status", nil, []any{aggs}, func(r scanner) error {
+		var id, status string
+		if err := r.Scan(&id, &status); err != nil {
+			return err
+		}
+		st[id] = status
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	for k, x := range got {
-		x.Status = st[x.ID].Status
+		x.Status = st[x.ID]
 		if x.Status == "" {
 			x.Status = "received"
 		}
@@ -605,6 +893,15 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListIt
 }
 
 func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (uint64, error) {
+	if o.search == "" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic {
+		// Without a search or topic filter every case counts once in the
+		// roll-ups (is_primary = 1): their received is the count.
+		fb, err := s.feedbackGrouped(ctx, f, sc, "total")
+		if err != nil || len(fb) == 0 {
+			return 0, err
+		}
+		return fb[0].Received, nil
+	}
 	w := s.listWhere(f, sc, o)
 	var n uint64
 	err := s.query(ctx, "feedback_count", map[string]string{"where": w.String()}, w.args,

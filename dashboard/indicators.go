@@ -35,23 +35,14 @@ type totals struct {
 
 func (s *Server) totals(ctx context.Context, f Filter, sc Scope) (totals, error) {
 	var t totals
-	fb, err := s.feedbackGrouped(ctx, f, sc, "total")
+	fb, due, flow, err := s.feedbackFigures(ctx, f, sc, "total")
 	if err != nil {
 		return t, err
 	}
 	if len(fb) > 0 {
 		t.fb = fb[0]
 	}
-	due, err := s.dueGrouped(ctx, f, sc, "total")
-	if err != nil {
-		return t, err
-	}
-	t.due = due[""]
-	flow, err := s.flowGrouped(ctx, f, sc, "total")
-	if err != nil {
-		return t, err
-	}
-	t.flow = flow[""]
+	t.due, t.flow = due[""], flow[""]
 	hosts, err := s.dialogueHosts(ctx, f, sc)
 	if err != nil {
 		return t, err
@@ -183,15 +174,7 @@ func fl(x *float64) float64 {
 // localities returns every 2025 unit in scope (and in the locality filter)
 // on the key indicators, sorted by sortKey.
 func (s *Server) localities(ctx context.Context, f Filter, sc Scope, sortKey string) ([]LocalityRow, error) {
-	fb, err := s.feedbackGrouped(ctx, f, sc, "commune")
-	if err != nil {
-		return nil, err
-	}
-	due, err := s.dueGrouped(ctx, f, sc, "commune")
-	if err != nil {
-		return nil, err
-	}
-	flow, err := s.flowGrouped(ctx, f, sc, "commune")
+	fb, due, flow, err := s.feedbackFigures(ctx, f, sc, "commune")
 	if err != nil {
 		return nil, err
 	}

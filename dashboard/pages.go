@@ -123,25 +123,42 @@ type SentimentData struct {
 }
 
 func (s *Server) sentimentData(c *gin.Context, f Filter, sc Scope, lang string) (SentimentData, error) {
+	return s.sentimentParts(c, f, sc, lang, "")
+}
+
+// sentimentParts fills only the part named ("series", "topics",
+// "localities" or "drivers"; "" for all), so that an API call for one
+// table runs only that table's query.
+func (s *Server) sentimentParts(c *gin.Context, f Filter, sc Scope, lang, part string) (SentimentData, error) {
 	ctx, cancel := ctxTimeout(c)
 	defer cancel()
 	var d SentimentData
-	series, err := s.feedbackGrouped(ctx, f, sc, "bucket")
-	if err != nil {
-		return d, err
+	want := func(p string) bool { return part == "" || part == p }
+	var err error
+	if want("series") {
+		series, err := s.feedbackGrouped(ctx, f, sc, "bucket")
+		if err != nil {
+			return d, err
+		}
+		d.Series = fillBuckets(f, series, func(r *FeedbackRow) string { return r.Key }, func(b string) FeedbackRow { return FeedbackRow{Key: b} })
 	}
-	d.Series = fillBuckets(f, series, func(r *FeedbackRow) string { return r.Key }, func(b string) FeedbackRow { return FeedbackRow{Key: b} })
-	if d.Topics, err = s.feedbackGrouped(ctx, f, sc, "topic"); err != nil {
-		return d, err
+	if want("topics") {
+		if d.Topics, err = s.feedbackGrouped(ctx, f, sc, "topic"); err != nil {
+			return d, err
+		}
+		s.labelFeedback(d.Topics, "topic", lang)
+		sortFeedbackBy(d.Topics)
 	}
-	s.labelFeedback(d.Topics, "topic", lang)
-	sortFeedbackBy(d.Topics)
-	if d.Communes, err = s.feedbackGrouped(ctx, f, sc, "commune"); err != nil {
-		return d, err
+	if want("localities") {
+		if d.Communes, err = s.feedbackGrouped(ctx, f, sc, "commune"); err != nil {
+			return d, err
+		}
+		s.labelFeedback(d.Communes, "commune", lang)
+		sortFeedbackBy(d.Communes)
 	}
-	s.labelFeedback(d.Communes, "commune", lang)
-	sortFeedbackBy(d.Communes)
-	d.Drivers, err = s.feedbackItems(ctx, f, sc, listOptions{order: "score", limit: 10}, lang)
+	if want("drivers") {
+		d.Drivers, err = s.feedbackItems(ctx, f, sc, listOptions{order: "score", limit: 10}, lang)
+	}
 	return d, err
 }
 
@@ -344,25 +361,39 @@ type DialoguesData struct {
 }
 
 func (s *Server) dialoguesData(c *gin.Context, f Filter, sc Scope) (DialoguesData, error) {
+	return s.dialoguesParts(c, f, sc, "")
+}
+
+// dialoguesParts fills only the part named ("months", "hosts", "issues"
+// or "commitments"; "" for all); months and hosts come from one query.
+func (s *Server) dialoguesParts(c *gin.Context, f Filter, sc Scope, part string) (DialoguesData, error) {
 	ctx, cancel := ctxTimeout(c)
 	defer cancel()
 	var d DialoguesData
-	hosts, err := s.dialogueHosts(ctx, f, sc)
-	if err != nil {
-		return d, err
+	want := func(p string) bool { return part == "" || part == p }
+	if want("months") || want("hosts") {
+		hosts, err := s.dialogueHosts(ctx, f, sc)
+		if err != nil {
+			return d, err
+		}
+		for i := range hosts {
+			hosts[i].CommuneName = s.communeName(hosts[i].Commune)
+		}
+		d.Hosts, d.Months = hosts, dialogueMonths(hosts)
 	}
-	for i := range hosts {
-		hosts[i].CommuneName = s.communeName(hosts[i].Commune)
+	var err error
+	if want("issues") {
+		if d.Issues, err = s.issuesGrouped(ctx, f, sc, "bucket"); err != nil {
+			return d, err
+		}
 	}
-	d.Hosts, d.Months = hosts, dialogueMonths(hosts)
-	if d.Issues, err = s.issuesGrouped(ctx, f, sc, "bucket"); err != nil {
-		return d, err
-	}
-	if d.Commitments, err = s.commitmentsGrouped(ctx, f, sc, "commune"); err != nil {
-		return d, err
-	}
-	for i := range d.Commitments {
-		d.Commitments[i].Label = s.communeName(d.Commitments[i].Key)
+	if want("commitments") {
+		if d.Commitments, err = s.commitmentsGrouped(ctx, f, sc, "commune"); err != nil {
+			return d, err
+		}
+		for i := range d.Commitments {
+			d.Commitments[i].Label = s.communeName(d.Commitments[i].Key)
+		}
 	}
 	return d, nil
 }

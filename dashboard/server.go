@@ -65,6 +65,8 @@ type Server struct {
 	limiter      *loginLimiter
 	now          func() time.Time
 	handler      http.Handler
+	// cache keeps query results for cfg.CacheTTL; nil when that is 0.
+	cache *queryCache
 
 	renderedMu sync.Mutex
 	rendered   map[string]int // page template → times rendered (for tests)
@@ -102,6 +104,7 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 	for _, u := range loc.Units(locality.Scheme2025) {
 		s.communeNames[u.Code] = u.Name
 	}
+	s.cache = newQueryCache(cfg.CacheTTL, 10000, func() time.Time { return s.now() })
 	if s.key, err = loadSessionKey(cfg, log); err != nil {
 		return nil, err
 	}

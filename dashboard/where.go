@@ -18,13 +18,17 @@ type table struct {
 	topic string
 	// channel is the channel column, or "" when there is none.
 	channel string
+	// communeKey writes the commune restriction as an IN over a subquery,
+	// which ClickHouse can match against a primary key starting with (or,
+	// after equality conditions, continuing with) commune_code.
+	communeKey bool
 }
 
 var (
-	tDaily   = table{date: "day", topic: "column", channel: "channel"}
-	tByTopic = table{date: "day", topic: "cells", channel: "channel"}
-	tHourly  = table{topic: "cells"}
-	tEvents  = table{date: "toDate(occurred_at)", topic: "array", channel: "channel"}
+	tHourly = table{topic: "cells"}
+	// tIndex is feedback_index (0003): feedback.received rows ordered by
+	// commune_code, day.
+	tIndex   = table{date: "day", topic: "array", channel: "channel", communeKey: true}
 	tIssues  = table{date: "day", topic: "column"}
 	tMonthly = table{date: "month"}
 	tCommit  = table{date: "toDate(made_at)"}
@@ -33,6 +37,16 @@ var (
 	tCampaigns = table{date: "day"}
 	tCriticism = table{date: "day"}
 	tNoPeriod  = table{}
+	// The roll-ups of migration 0003: feedback_commune_daily has no topic
+	// or channel (only for filters without them); feedback_cell_daily has
+	// both and is ordered by topic, channel, commune_code, day.
+	tRollCommune = table{date: "day", communeKey: true}
+	tRollCell    = table{date: "day", topic: "column", channel: "channel", communeKey: true}
+	tRollCells   = table{date: "day", topic: "cells", channel: "channel", communeKey: true}
+	// feedback_topic_channel_daily has no commune: only for queries over
+	// the whole province.
+	tRollTC      = table{date: "day", topic: "column", channel: "channel"}
+	tRollTCCells = table{date: "day", topic: "cells", channel: "channel"}
 )
 
 // where is a WHERE clause under construction: SQL fragments written in
@@ -68,7 +82,11 @@ func cond(f Filter, sc Scope, t table) *where {
 		w.args[len(w.args)-2] = time.Date(f.From.Year(), f.From.Month(), 1, 0, 0, 0, 0, Hanoi).Format("2006-01-02")
 	}
 	if list, restricted := f.communes(sc); restricted {
-		w.add("has(?, commune_code)", list)
+		if t.communeKey {
+			w.add("commune_code IN (SELECT arrayJoin(?))", list)
+		} else {
+			w.add("has(?, commune_code)", list)
+		}
 	}
 	switch t.topic {
 	case "column":
@@ -122,15 +140,17 @@ var foldRawExpr = func() string {
 	return "replaceRegexpAll(" + e + ", '[[:space:]]+', ' ')"
 }()
 
-// searchCond is position(if(text_folded != ”, text_folded, foldRawExpr), ?) > 0 for feedback.received rows of
-// events, written so that ClickHouse reads payload and runs the regular
-// expressions only for the rows without text_folded: neither 18.16 nor
-// every current version short-circuits if/AND/OR, so that if() would read
-// payload for every row. Rows with text_folded compare it directly; the
-// others are found by a subquery whose PREWHERE keeps only them. It takes
-// the folded search term twice.
-var searchCond = "((text_folded != '' AND position(text_folded, ?) > 0) OR event_id IN (SELECT event_id FROM events" +
-	" PREWHERE event_type = 'feedback.received' AND text_folded = '' WHERE position(" + foldRawExpr + ", ?) > 0))"
+// searchCond is position(if(text_folded != ”, text_folded, foldRawExpr), ?) > 0 for the rows of
+// feedback_index, written so that ClickHouse reads payload and runs the
+// regular expressions only for the rows without text_folded: neither 18.16
+// nor every current version short-circuits if/AND/OR, so that if() would
+// read payload for every row. Rows with text_folded compare it directly;
+// the others (unfolded = 1) are found in events by primary key (event_type,
+// aggregate_id), where PREWHERE keeps only them. It takes the folded search
+// term twice.
+var searchCond = "((unfolded = 0 AND position(text_folded, ?) > 0) OR event_id IN (SELECT event_id FROM events" +
+	" PREWHERE event_type = 'feedback.received' AND aggregate_id IN (SELECT aggregate_id FROM feedback_index WHERE unfolded = 1)" +
+	" AND text_folded = '' WHERE position(" + foldRawExpr + ", ?) > 0))"
 
 // fillSQL replaces each {{name}} in sql with vars[name]; it panics when a
 // placeholder is left, a programming error that tests catch.

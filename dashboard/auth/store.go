@@ -121,6 +121,11 @@ type Store struct {
 // NewStore returns a store over a database migrated with 0090.
 func NewStore(conn driver.Conn) *Store { return &Store{conn: conn, now: time.Now} }
 
+// Generation changes whenever this Store writes a user, token or session
+// row, so that a caller caching its answers (the dashboard's token cache)
+// drops them at once after a change made through this process.
+func (s *Store) Generation() uint64 { return s.last.Load() }
+
 // version returns a strictly increasing row version (nanoseconds).
 func (s *Store) version() uint64 {
 	for {

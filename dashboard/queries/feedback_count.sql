@@ -1,4 +1,4 @@
 -- How many feedback cases feedback_list would page through.
 SELECT count() AS n
-FROM events
-WHERE event_type = 'feedback.received' AND {{where}}
+FROM feedback_index
+WHERE {{where}}

@@ -1,9 +1,11 @@
 -- The page of feedback received, newest first (or by {{order}}): the ids
--- only, so that ClickHouse reads just the filter and sort columns; the
--- search condition compares the folded text with the folded search term.
--- feedback_rows.sql then reads the wide columns of these rows alone.
-SELECT aggregate_id, toString(event_id) AS eid
-FROM events
-WHERE event_type = 'feedback.received' AND {{where}}
+-- only, from feedback_index (migration 0003), whose key (commune_code, day)
+-- lets a period or commune filter skip the other rows; the search condition
+-- compares the folded text with the folded search term.
+-- feedback_index_rows.sql then reads the wide columns of these rows alone,
+-- by their commune and day.
+SELECT aggregate_id, toString(event_id) AS eid, commune_code, toString(day) AS d
+FROM feedback_index
+WHERE {{where}}
 ORDER BY {{order}}
 LIMIT ?, ?

@@ -31,14 +31,25 @@ PLACEHOLDERS = {
     "where": ["1"],
     "text": ["text"],
     "order": ["occurred_at DESC"],
+    "rollup": ["feedback_commune_daily", "feedback_topic_channel_daily", "feedback_cell_daily"],
+    "cut": ["toUInt32(occurred_at)", "toUInt8(sentiment_label = ''), toFloat64(sentiment_score)"],
 }
+
+# Combinations of samples the dashboard never builds, skipped: it never
+# groups feedback_topic_channel_daily (no commune column) by commune (see
+# rollup in dashboard/data.go).
+NEVER = [
+    {"rollup": "feedback_topic_channel_daily", "key": "commune_code"},
+]
 
 # Sample literals for the ? parameters, in order, per query file; other
 # files get 0 for every ?.
 PARAMS = {
     "case_events.sql": ["'F-1'"],
     "case_status.sql": ["['F-1']"],
+    "case_list_status.sql": ["['F-1']"],
     "feedback_list.sql": ["0", "10"],
+    "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
     "commitments_grouped.sql": ["1767225600"],
     "feedback_volume.sql": ["'2026-01-01'", "'2026-03-31'"],
@@ -151,6 +162,9 @@ def main():
                 continue
             params = PARAMS.get(base, [])
             for combo in itertools.product(*[PLACEHOLDERS[n] for n in names]):
+                chosen = dict(zip(names, combo))
+                if any(all(chosen.get(k) == v for k, v in nv.items()) for nv in NEVER):
+                    continue
                 q = sql
                 for n, v in zip(names, combo):
                     q = q.replace("{{" + n + "}}", v)

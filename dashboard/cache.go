@@ -1,0 +1,212 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// queryCache keeps the rows of recent queries for a short time, keyed by
+// the query's final SQL and its bound values. Everything a result depends
+// on is in that key: the filter, the caller's scope (its communes are
+// bound values of every scoped query) and the reference times, so a
+// cached answer is never served to a query that would read other rows.
+// Concurrent identical queries run once (singleflight): the first runs it,
+// the others wait for its rows. Errors are not kept.
+//
+// It is safe for concurrent use. A nil *queryCache caches nothing.
+type queryCache struct {
+	ttl        time.Duration
+	maxEntries int
+	now        func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	done       chan struct{} // closed when val and err are set
+	val        any
+	err        error
+	expires    time.Time
+	refreshing bool // a background load is refreshing this stale entry
+}
+
+func newQueryCache(ttl time.Duration, maxEntries int, now func() time.Time) *queryCache {
+	if ttl <= 0 {
+		return nil
+	}
+	return &queryCache{ttl: ttl, maxEntries: maxEntries, now: now, entries: map[string]*cacheEntry{}}
+}
+
+// cacheKey is the identity of a query: its SQL and the Go values bound to
+// its placeholders, with their types.
+func cacheKey(sql string, args []any) string {
+	return sql + "\x00" + fmt.Sprintf("%#v", args)
+}
+
+// rows returns the cached rows of key, or runs load (once, however many
+// callers ask at the same time) and keeps its rows for the ttl.
+func (c *queryCache) rows(ctx context.Context, key string, load func(context.Context) ([]cachedRow, error)) ([]cachedRow, error) {
+	v, err := c.value(ctx, "rows\x00"+key, func(ctx context.Context) (any, error) { return load(ctx) })
+	rows, _ := v.([]cachedRow)
+	return rows, err
+}
+
+// refreshTimeout bounds a background refresh (see value).
+const refreshTimeout = 30 * time.Second
+
+// value is rows for any value (a result computed from query rows), kept
+// for the ttl. load gets ctx, or for a background refresh a context of
+// its own. During the ttl after its expiry, an answer is still served
+// while one background load refreshes it, so that callers do not all wait
+// for a slow query every ttl: an answer served is never older than two
+// ttls plus the time its query took.
+func (c *queryCache) value(ctx context.Context, key string, load func(context.Context) (any, error)) (any, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if ok && e.expires.IsZero() { // being loaded: wait for it
+		c.mu.Unlock()
+		select {
+		case <-e.done:
+			return e.val, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if ok {
+		now := c.now()
+		if now.Before(e.expires) {
+			c.mu.Unlock()
+			return e.val, nil
+		}
+		if now.Before(e.expires.Add(c.ttl)) {
+			if !e.refreshing {
+				e.refreshing = true
+				go c.refresh(key, e, load)
+			}
+			c.mu.Unlock()
+			return e.val, nil
+		}
+	}
+	if len(c.entries) >= c.maxEntries {
+		c.evictLocked()
+	}
+	e = &cacheEntry{done: make(chan struct{})}
+	c.entries[key] = e
+	c.mu.Unlock()
+
+	val, err := load(ctx)
+	c.mu.Lock()
+	e.val, e.err = val, err
+	if err != nil {
+		delete(c.entries, key)
+	} else {
+		e.expires = c.now().Add(c.ttl)
+	}
+	c.mu.Unlock()
+	close(e.done)
+	return val, err
+}
+
+// refresh loads key again in the background and replaces the stale entry
+// old; on an error old stays (until it is too old to serve).
+func (c *queryCache) refresh(key string, old *cacheEntry, load func(context.Context) (any, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	val, err := load(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		old.refreshing = false
+		return
+	}
+	if c.entries[key] == old {
+		done := make(chan struct{})
+		close(done)
+		c.entries[key] = &cacheEntry{done: done, val: val, expires: c.now().Add(c.ttl)}
+	}
+}
+
+// evictLocked drops expired entries, and every finished one when that is
+// not enough. c.mu is held.
+func (c *queryCache) evictLocked() {
+	now := c.now()
+	for k, e := range c.entries {
+		if !e.expires.IsZero() && !now.Before(e.expires) {
+			delete(c.entries, k)
+		}
+	}
+	if len(c.entries) < c.maxEntries {
+		return
+	}
+	for k, e := range c.entries {
+		if !e.expires.IsZero() {
+			delete(c.entries, k)
+		}
+	}
+}
+
+// cachedRow is one result row, its values as the driver scanned them.
+type cachedRow []any
+
+// Scan copies the row into dest like driver.Rows.Scan. Slices are copied,
+// so callers may keep or change what they get.
+func (r cachedRow) Scan(dest ...any) error {
+	if len(dest) != len(r) {
+		return fmt.Errorf("cached row: %d columns, scan into %d", len(r), len(dest))
+	}
+	for i, d := range dest {
+		dv := reflect.ValueOf(d)
+		if dv.Kind() != reflect.Pointer || dv.IsNil() {
+			return fmt.Errorf("cached row: column %d: scan into %T, not a pointer", i, d)
+		}
+		dv = dv.Elem()
+		v := reflect.ValueOf(r[i])
+		if v.Type() != dv.Type() {
+			// Only between types of the same kind (a named type and its
+			// base): no number-to-string or width changes.
+			if v.Kind() != dv.Kind() || !v.CanConvert(dv.Type()) {
+				return fmt.Errorf("cached row: column %d: cannot scan %s into %s", i, v.Type(), dv.Type())
+			}
+			v = v.Convert(dv.Type())
+		}
+		if v.Kind() == reflect.Slice && !v.IsNil() {
+			cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(cp, v)
+			v = cp
+		}
+		dv.Set(v)
+	}
+	return nil
+}
+
+// readRows reads every row of rows into memory, each column as the
+// driver's scan type for it.
+func readRows(rows driver.Rows) ([]cachedRow, error) {
+	cts := rows.ColumnTypes()
+	types := make([]reflect.Type, len(cts))
+	for i, ct := range cts {
+		types[i] = ct.ScanType()
+	}
+	var out []cachedRow
+	for rows.Next() {
+		ptrs := make([]any, len(types))
+		for i, t := range types {
+			ptrs[i] = reflect.New(t).Interface()
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		row := make(cachedRow, len(types))
+		for i, p := range ptrs {
+			row[i] = reflect.ValueOf(p).Elem().Interface()
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,156 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"dvpulse/dashboard/auth"
+	"dvpulse/internal/svc"
+)
+
+func TestQueryCacheTTLSingleflightErrors(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	c := newQueryCache(10*time.Second, 100, clock)
+	var loads atomic.Int32
+	release := make(chan struct{})
+	load := func(context.Context) ([]cachedRow, error) {
+		loads.Add(1)
+		<-release
+		return []cachedRow{{uint64(7), "a", []string{"x"}}}, nil
+	}
+	// Concurrent identical queries run once.
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows, err := c.rows(context.Background(), "k", load)
+			if err != nil || len(rows) != 1 {
+				t.Errorf("rows = %v, %v", rows, err)
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := loads.Load(); n != 1 {
+		t.Fatalf("%d loads for 8 concurrent identical queries, want 1", n)
+	}
+	// Served from the cache within the ttl, loaded again after it.
+	_, _ = c.rows(context.Background(), "k", load)
+	if n := loads.Load(); n != 1 {
+		t.Fatalf("%d loads within the ttl, want 1", n)
+	}
+	// Within a ttl after expiry: the stale answer, refreshed in the
+	// background; later than that: loaded again before answering.
+	mu.Lock()
+	now = now.Add(11 * time.Second)
+	mu.Unlock()
+	if rows, err := c.rows(context.Background(), "k", load); err != nil || len(rows) != 1 {
+		t.Fatalf("stale answer: %v, %v", rows, err)
+	}
+	for i := 0; i < 100 && loads.Load() != 2; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := loads.Load(); n != 2 {
+		t.Fatalf("%d loads after the ttl, want 2 (one background refresh)", n)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	_, _ = c.rows(context.Background(), "k", load)
+	if n := loads.Load(); n != 3 {
+		t.Fatalf("%d loads long after the ttl, want 3", n)
+	}
+	// Errors are not kept.
+	boom := errors.New("boom")
+	if _, err := c.rows(context.Background(), "e", func(context.Context) ([]cachedRow, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	rows, err := c.rows(context.Background(), "e", func(context.Context) ([]cachedRow, error) { return []cachedRow{{uint64(1)}}, nil })
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("after an error: %v, %v", rows, err)
+	}
+	// Rows scan like driver rows, and callers get their own slices.
+	var n uint64
+	var s string
+	var xs []string
+	r := cachedRow{uint64(7), "a", []string{"x"}}
+	if err := r.Scan(&n, &s, &xs); err != nil || n != 7 || s != "a" || xs[0] != "x" {
+		t.Fatalf("scan: %v %d %q %v", err, n, s, xs)
+	}
+	xs[0] = "changed"
+	if r[2].([]string)[0] != "x" {
+		t.Fatal("a scanned slice shares the cached one")
+	}
+	if err := r.Scan(&s, &s, &xs); err == nil {
+		t.Fatal("scanning a UInt64 into a string: no error")
+	}
+	if newQueryCache(0, 100, clock) != nil {
+		t.Fatal("ttl 0 must turn the cache off")
+	}
+}
+
+// TestCachedAnswersMatch compares every indicator endpoint with the cache on
+// and off over the same data, for an unscoped and a scoped token: the
+// cache (and the answers computed from cached state) must change nothing,
+// nor leak across scopes.
+func TestCachedAnswersMatch(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.CacheTTL = 0 })
+	seedBasic(t, e)
+	seedCampaigns(t, e)
+	now := time.Now()
+	insertEvents(t, e.conn, []ev{
+		{Type: "commitment.made", ID: "CM-1", Commune: "18073", At: now.Add(-40 * time.Hour), Due: now.Add(-2 * time.Hour)},
+		{Type: "commitment.made", ID: "CM-2", Commune: "18496", At: now.Add(-30 * time.Hour), Due: now.Add(48 * time.Hour)},
+	})
+	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
+	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")
+	cfg := e.s.cfg
+	cfg.CacheTTL = time.Minute
+	cached, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cts := httptest.NewServer(cached.Handler())
+	defer cts.Close()
+	ce := &testEnv{t: t, s: cached, conn: e.conn, ts: cts}
+	paths := []string{"feedback/volume", "overview", "hotspots", "sentiment/series", "sentiment/topics", "sentiment/localities",
+		"sentiment/drivers", "feedback", "feedback?q=rac&sort=score", "localities", "dialogues", "dialogues/hosts", "dialogues/issues",
+		"dialogues/commitments", "models", "models/localities", "models/years", "campaigns", "criticism"}
+	for _, user := range []string{"ana", "loc"} {
+		tok, _, err := e.s.store.CreateToken(t.Context(), user, "test", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			for _, q := range []string{"granularity=week", "period=year&granularity=month", "granularity=day&topic=environment&locality=c:18073"} {
+				sep := "?"
+				if strings.Contains(p, "?") {
+					sep = "&"
+				}
+				path := "/api/v1/" + p + sep + q
+				// Twice through the cached server: the second answer
+				// comes from the cache.
+				for i := 0; i < 2; i++ {
+					wc, want := e.apiGet(tok, path)
+					gc, got := ce.apiGet(tok, path)
+					if wc != 200 || gc != wc || got != want {
+						t.Fatalf("%s as %s (round %d): cache on %d %s\ncache off %d %s", path, user, i, gc, got, wc, want)
+					}
+				}
+			}
+		}
+	}
+}
