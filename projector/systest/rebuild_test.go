@@ -106,9 +106,10 @@ func TestRebuildDuringLoad(t *testing.T) {
 			return itest.Count(t, conn, "SELECT count() FROM events") >= from+100
 		})
 	}
-	// feedback_topic_daily serves the dashboard's volume API; feedback_daily
-	// is checked against the distinct events below.
-	for _, name := range []string{"feedback_topic_daily", "feedback_daily"} {
+	// feedback_commune_daily serves the dashboard's volume API without
+	// filters, feedback_topic_daily the same with a topic filter;
+	// feedback_daily is checked against the distinct events below.
+	for _, name := range []string{"feedback_commune_daily", "feedback_topic_daily", "feedback_daily"} {
 		before := itest.Count(t, conn, "SELECT count() FROM events")
 		start := time.Now()
 		if err := projector.Rebuild(context.Background(), conn, name, itest.Logger(t), projector.RebuildOptions{AfterAttach: grow, AfterBackfill: grow}); err != nil {
@@ -132,7 +133,7 @@ func TestRebuildDuringLoad(t *testing.T) {
 		t.Errorf("%d of %d dashboard API polls failed during the rebuild; first: %v", f, polls.Load(), firstFailure.Load())
 	}
 	t.Logf("%d dashboard API polls, all 200", polls.Load())
-	for _, leftover := range []string{"feedback_daily__rebuild", "feedback_daily_mv__rebuild", "feedback_topic_daily__rebuild", "projector_fence"} {
+	for _, leftover := range []string{"feedback_daily__rebuild", "feedback_daily_mv__rebuild", "feedback_topic_daily__rebuild", "feedback_commune_daily__rebuild", "projector_fence"} {
 		if itest.Count(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", leftover) != 0 {
 			t.Errorf("table %s left behind", leftover)
 		}
