@@ -7,7 +7,8 @@ Engines:
   --client PORT               a clickhouse-server through clickhouse-client
                               (the local 18.16 on port 9000)
 
-Migrations (warehouse/migrations/*.sql) are split exactly as the Go code
+Migrations (warehouse/migrations/*.sql), and the generated SQL in
+projector/testdata/check_*.sql after them, are split exactly as the Go code
 splits them (warehouse.SplitStatements): on semicolons that end a line,
 comment-only lines dropped. Dashboard queries (dashboard/queries/*.sql) get
 each sample of their {{placeholders}} (see PLACEHOLDERS) and sample literals
@@ -145,6 +146,17 @@ def main():
     ran = 0
     try:
         for path in sorted(glob.glob(os.path.join(root, "warehouse/migrations/*.sql"))):
+            rel = os.path.relpath(path, root)
+            for i, st in enumerate(split_statements(open(path, encoding="utf-8").read()), 1):
+                ran += 1
+                try:
+                    eng.run(st)
+                except Exception as e:  # noqa: BLE001
+                    failures.append(f"{rel}, statement {i} ({first_line(st)}):\n    {str(e).strip()[:600]}")
+        # Generated SQL that the Go code sends as is (kept equal to the code
+        # by Go tests, e.g. projector TestRescoreSQLFile): split like the
+        # migrations and run after them.
+        for path in sorted(glob.glob(os.path.join(root, "projector/testdata/check_*.sql"))):
             rel = os.path.relpath(path, root)
             for i, st in enumerate(split_statements(open(path, encoding="utf-8").read()), 1):
                 ran += 1
