@@ -1,8 +1,30 @@
 -- Every event of one feedback case, in order: the case's timeline. PREWHERE
 -- keeps ClickHouse from reading payload of the other rows in the granules.
+-- The sentiment is the newest rescore (feedback_rescores, written by
+-- `dvpulse projector rescore` after a model upgrade) when there is one,
+-- else the one stored with the event.
 SELECT event_type, occurred_at, received_at, source_system, channel, commune_code,
     locality_scheme, locality_code, topics, org, status, note, outcome, within_deadline, due_at,
-    {{text}} AS body, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method, sentiment_explain, payload
-FROM events
-PREWHERE aggregate_id = ? AND event_type LIKE 'feedback.%'
+    body,
+    if(r_has = 1, r_label, sentiment_label) AS label,
+    if(r_has = 1, r_score, sentiment_score) AS score,
+    if(r_has = 1, r_confidence, sentiment_confidence) AS confidence,
+    if(r_has = 1, r_method, sentiment_method) AS method,
+    if(r_has = 1, r_explain, sentiment_explain) AS explain,
+    payload
+FROM (
+    SELECT event_id, event_type, occurred_at, received_at, source_system, channel, commune_code,
+        locality_scheme, locality_code, topics, org, status, note, outcome, within_deadline, due_at,
+        {{text}} AS body, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method, sentiment_explain, payload
+    FROM events
+    PREWHERE aggregate_id = ? AND event_type LIKE 'feedback.%'
+) AS stored
+ANY LEFT JOIN (
+    SELECT event_id, argMax(sentiment_label, version) AS r_label, argMax(sentiment_score, version) AS r_score,
+        argMax(sentiment_confidence, version) AS r_confidence, argMax(sentiment_method, version) AS r_method,
+        argMax(sentiment_explain, version) AS r_explain, toUInt8(1) AS r_has
+    FROM feedback_rescores
+    WHERE feedback_id = ?
+    GROUP BY event_id
+) AS rescored USING event_id
 ORDER BY occurred_at, received_at
