@@ -197,15 +197,59 @@ const trackingTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 // Migrate applies every migration not yet recorded in schema_migrations, in
 // order, and returns the names it applied. Statements use IF NOT EXISTS, so a
-// migration interrupted half-way is safe to run again.
+// migration interrupted half-way is safe to run again. A migration that adds
+// a projection to a database whose event log already holds events fails
+// (nothing would fill the projection with the past): use MigrateWith and a
+// Backfill.
 func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string, error) {
-	return MigrateCluster(ctx, conn, log, "")
+	return MigrateWith(ctx, conn, log, MigrateOptions{})
 }
 
 // MigrateCluster is Migrate in cluster mode when cluster is not empty: every
 // statement, the tracking table's included, is rewritten by
 // ClusterStatements.
 func MigrateCluster(ctx context.Context, conn driver.Conn, log *slog.Logger, cluster string) ([]string, error) {
+	return MigrateWith(ctx, conn, log, MigrateOptions{Cluster: cluster})
+}
+
+// MigrateOptions tune MigrateWith.
+type MigrateOptions struct {
+	// Cluster, when set, rewrites every statement for that cluster.
+	Cluster string
+	// Backfill fills projections that a migration adds (tables that its
+	// materialized views feed from events) with the events already stored;
+	// the projector's Rebuild does this exactly while events keep arriving.
+	// It runs after the migration's statements and before the migration is
+	// recorded, so a backfill that fails or is interrupted runs again next
+	// time. It is only called when events holds rows.
+	Backfill func(ctx context.Context, projections []string) error
+}
+
+// NewProjections returns the projections (see Projections) whose feeding
+// views migration m creates.
+func NewProjections(m Migration) ([]string, error) {
+	ps, err := Projections()
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, p := range ps {
+		known[p.Name] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, st := range m.Statements {
+		if g := createMVRe.FindStringSubmatch(st); g != nil && known[g[2]] && !seen[g[2]] {
+			seen[g[2]] = true
+			out = append(out, g[2])
+		}
+	}
+	return out, nil
+}
+
+// MigrateWith is Migrate with options.
+func MigrateWith(ctx context.Context, conn driver.Conn, log *slog.Logger, opts MigrateOptions) ([]string, error) {
+	cluster := opts.Cluster
 	rw := NewClusterRewriter(cluster)
 	tracking, err := rw.Rewrite([]string{trackingTable})
 	if err != nil {
@@ -253,12 +297,39 @@ func MigrateCluster(ctx context.Context, conn driver.Conn, log *slog.Logger, clu
 				return applied, fmt.Errorf("migration %s, statement %d: %w", name, i+1, err)
 			}
 		}
+		if err := backfill(ctx, conn, log, m, name, opts); err != nil {
+			return applied, err
+		}
 		if err := insertRow(ctx, conn, "INSERT INTO schema_migrations (version, name, applied_at)", uint32(m.Version), m.Name, time.Now()); err != nil {
 			return applied, fmt.Errorf("record migration %s: %w", name, err)
 		}
 		applied = append(applied, name)
 	}
 	return applied, nil
+}
+
+// backfill fills the projections migration m added when events already
+// holds rows (a database upgraded in place).
+func backfill(ctx context.Context, conn driver.Conn, log *slog.Logger, m Migration, name string, opts MigrateOptions) error {
+	news, err := NewProjections(m)
+	if err != nil || len(news) == 0 {
+		return err
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM events").Scan(&n); err != nil {
+		return fmt.Errorf("migration %s: count events: %w", name, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if opts.Backfill == nil || opts.Cluster != "" {
+		return fmt.Errorf("migration %s adds projections (%s) to a database that already holds %d events, and nothing here can fill them from the event log: run `dvpulse migrate` (single server), or in cluster mode apply it and then `dvpulse projector rebuild NAME` for each", name, strings.Join(news, ", "), n)
+	}
+	log.Info("backfilling the projections this migration adds from the event log", "migration", name, "projections", strings.Join(news, ", "), "events", n)
+	if err := opts.Backfill(ctx, news); err != nil {
+		return fmt.Errorf("migration %s: backfill %s: %w (run `dvpulse migrate` again to retry)", name, strings.Join(news, ", "), err)
+	}
+	return nil
 }
 
 // insertRow inserts one row through a native batch, the form ClickHouse

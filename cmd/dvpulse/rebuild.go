@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"dvpulse/internal/config"
 	"dvpulse/projector"
@@ -81,4 +84,21 @@ See projector/DESIGN.md.`)
 	}
 	fmt.Fprintf(stdout, "projection %s rebuilt from the event log in %s\n", name, time.Since(start).Round(time.Millisecond))
 	return 0
+}
+
+// migrate applies the migrations. Projections that a migration adds to a
+// database already holding events are filled from the event log by
+// projector.Rebuild, exactly, even while projectors write.
+func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, cluster string) ([]string, error) {
+	return warehouse.MigrateWith(ctx, conn, log, warehouse.MigrateOptions{
+		Cluster: cluster,
+		Backfill: func(ctx context.Context, names []string) error {
+			for _, n := range names {
+				if err := projector.Rebuild(ctx, conn, n, log, projector.RebuildOptions{}); err != nil {
+					return fmt.Errorf("rebuild %s: %w", n, err)
+				}
+			}
+			return nil
+		},
+	})
 }

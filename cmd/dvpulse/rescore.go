@@ -66,7 +66,7 @@ already scored by this version is skipped. See projector/DESIGN.md,
 		return 1
 	}
 	defer conn.Close()
-	if _, err := warehouse.Migrate(ctx, conn, log); err != nil {
+	if _, err := migrate(ctx, conn, log, chcfg.Cluster); err != nil {
 		fmt.Fprintln(stderr, "dvpulse projector rescore: migrate:", err)
 		return 1
 	}

@@ -137,7 +137,7 @@ func runServices(ctx context.Context, which string, args []string, stderr io.Wri
 		}
 		defer conn.Close()
 		if runProjector {
-			if applied, err := warehouse.MigrateCluster(ctx, conn, log, chcfg.Cluster); err != nil {
+			if applied, err := migrate(ctx, conn, log, chcfg.Cluster); err != nil {
 				log.Error("migrations failed", "err", err)
 				return 1
 			} else if len(applied) > 0 {
@@ -241,7 +241,7 @@ localities table. Safe to run again at any time.`)
 		return 1
 	}
 	defer conn.Close()
-	applied, err := warehouse.MigrateCluster(ctx, conn, log, chcfg.Cluster)
+	applied, err := migrate(ctx, conn, log, chcfg.Cluster)
 	if err != nil {
 		fmt.Fprintln(stderr, "dvpulse migrate:", err)
 		return 1

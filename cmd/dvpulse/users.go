@@ -114,7 +114,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(1, "%v", err)
 	}
 	defer conn.Close()
-	if _, err := warehouse.Migrate(ctx, conn, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if _, err := migrate(ctx, conn, slog.New(slog.NewTextHandler(io.Discard, nil)), chcfg.Cluster); err != nil {
 		return fail(1, "migrations: %v", err)
 	}
 	st := auth.NewStore(conn)
