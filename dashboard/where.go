@@ -25,7 +25,7 @@ type table struct {
 }
 
 var (
-	tHourly = table{topic: "cells"}
+	tHourly = table{topic: "cells", channel: "channel"}
 	// tIndex is feedback_index (0003): feedback.received rows ordered by
 	// commune_code, day.
 	tIndex   = table{date: "day", topic: "array", channel: "channel", communeKey: true}
