@@ -210,3 +210,54 @@ func readRows(rows driver.Rows) ([]cachedRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// snapshotCache keeps answers that depend only on one table's contents
+// (e.g. every model's current state, summed per cell) until that table
+// changes. Each call first reads the table's version (table_version.sql:
+// one small query on system.parts) and recomputes only when it differs
+// from the kept answer's, so an answer is never older than the table, unlike
+// the ttl cache. Concurrent calls for the same version run the load once.
+type snapshotCache struct {
+	mu      sync.Mutex
+	entries map[string]*snapshot
+}
+
+type snapshot struct {
+	version string
+	done    chan struct{} // closed when val and err are set
+	val     any
+	err     error
+}
+
+// snapshotLoadTimeout bounds a load, which runs detached from the first
+// caller's context so that its going away does not fail the others.
+const snapshotLoadTimeout = time.Minute
+
+func (c *snapshotCache) value(ctx context.Context, key, version string, load func(context.Context) (any, error)) (any, error) {
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil || e.version != version {
+		e = &snapshot{version: version, done: make(chan struct{})}
+		c.entries[key] = e
+		c.mu.Unlock()
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotLoadTimeout)
+		e.val, e.err = load(lctx)
+		cancel()
+		if e.err != nil {
+			c.mu.Lock()
+			if c.entries[key] == e {
+				delete(c.entries, key)
+			}
+			c.mu.Unlock()
+		}
+		close(e.done)
+		return e.val, e.err
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.val, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"dvpulse/dashboard/auth"
+	"dvpulse/internal/itest"
 	"dvpulse/internal/svc"
 )
 
@@ -107,7 +109,9 @@ func TestQueryCacheTTLSingleflightErrors(t *testing.T) {
 // cache (and the answers computed from cached state) must change nothing,
 // nor leak across scopes.
 func TestCachedAnswersMatch(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.CacheTTL = 0 })
+	// The reference computes everything in ClickHouse per request: no ttl
+	// cache, no snapshots.
+	e := newEnv(t, func(c *Config) { c.CacheTTL = 0; c.NoSnapshots = true })
 	seedBasic(t, e)
 	seedCampaigns(t, e)
 	now := time.Now()
@@ -117,15 +121,20 @@ func TestCachedAnswersMatch(t *testing.T) {
 	})
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")
-	cfg := e.s.cfg
-	cfg.CacheTTL = time.Minute
-	cached, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
-	if err != nil {
-		t.Fatal(err)
+	// Against it: the ttl cache with snapshots, and snapshots alone (the
+	// default).
+	var others []*testEnv
+	for _, ttl := range []time.Duration{time.Minute, 0} {
+		cfg := e.s.cfg
+		cfg.CacheTTL, cfg.NoSnapshots = ttl, false
+		srv, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv.Handler())
+		defer ts.Close()
+		others = append(others, &testEnv{t: t, s: srv, conn: e.conn, ts: ts})
 	}
-	cts := httptest.NewServer(cached.Handler())
-	defer cts.Close()
-	ce := &testEnv{t: t, s: cached, conn: e.conn, ts: cts}
 	paths := []string{"feedback/volume", "overview", "hotspots", "sentiment/series", "sentiment/topics", "sentiment/localities",
 		"sentiment/drivers", "feedback", "feedback?q=rac&sort=score", "localities", "dialogues", "dialogues/hosts", "dialogues/issues",
 		"dialogues/commitments", "models", "models/localities", "models/years", "campaigns", "criticism"}
@@ -145,12 +154,70 @@ func TestCachedAnswersMatch(t *testing.T) {
 				// comes from the cache.
 				for i := 0; i < 2; i++ {
 					wc, want := e.apiGet(tok, path)
-					gc, got := ce.apiGet(tok, path)
-					if wc != 200 || gc != wc || got != want {
-						t.Fatalf("%s as %s (round %d): cache on %d %s\ncache off %d %s", path, user, i, gc, got, wc, want)
+					for j, ce := range others {
+						gc, got := ce.apiGet(tok, path)
+						if wc != 200 || gc != wc || got != want {
+							t.Fatalf("%s as %s (round %d, server %d: ttl %s, snapshots on): %d %s\nreference (all in ClickHouse): %d %s",
+								path, user, i, j, ce.s.cfg.CacheTTL, gc, got, wc, want)
+						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// TestSnapshotsFollowTheTable checks that a model answer kept by the
+// snapshot cache (on by default, ttl cache off) changes as soon as a new
+// model reaches the models table, and a commitment answer likewise.
+func TestSnapshotsFollowTheTable(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Auth = "off" })
+	now := time.Now()
+	year := uint16(now.Year())
+	insertEvents(t, e.conn, []ev{{Type: "model.registered", ID: "MD-S1", Commune: "18073", Field: "economy", Year: year, At: now}})
+	registered := func() uint64 {
+		code, body := e.apiGet("", "/api/v1/models?period=year")
+		if code != 200 {
+			t.Fatalf("models: %d %.300s", code, body)
+		}
+		var r struct {
+			Rows []ModelRow `json:"rows"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, x := range r.Rows {
+			n += x.Registered
+		}
+		return n
+	}
+	itest.Eventually(t, 10*time.Second, "the first model", func() bool { return registered() == 1 })
+	if e.s.snapshots == nil || len(e.s.snapshots.entries) == 0 {
+		t.Fatal("the models answer was not kept by the snapshot cache; the test would prove nothing")
+	}
+	insertEvents(t, e.conn, []ev{{Type: "model.registered", ID: "MD-S2", Commune: "18496", Field: "economy", Year: year, At: now}})
+	itest.Eventually(t, 10*time.Second, "the second model in the answer", func() bool { return registered() == 2 })
+
+	made := func() uint64 {
+		code, body := e.apiGet("", "/api/v1/dialogues/commitments?granularity=day")
+		if code != 200 {
+			t.Fatalf("commitments: %d %.300s", code, body)
+		}
+		var r struct {
+			Rows []CommitmentRow `json:"rows"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, x := range r.Rows {
+			n += x.Made
+		}
+		return n
+	}
+	insertEvents(t, e.conn, []ev{{Type: "commitment.made", ID: "CM-S1", Commune: "18073", At: now.Add(-time.Hour), Due: now.Add(time.Hour)}})
+	itest.Eventually(t, 10*time.Second, "the first commitment", func() bool { return made() == 1 })
+	insertEvents(t, e.conn, []ev{{Type: "commitment.made", ID: "CM-S2", Commune: "18073", At: now.Add(-time.Hour), Due: now.Add(time.Hour)}})
+	itest.Eventually(t, 10*time.Second, "the second commitment in the answer", func() bool { return made() == 2 })
 }

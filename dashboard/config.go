@@ -49,6 +49,11 @@ type Config struct {
 	// lag the projector, and a token revoked by another process keep
 	// working, by up to twice the TTL (plus the refreshing query's time).
 	CacheTTL time.Duration
+	// NoSnapshots turns off the answers kept until their table changes
+	// (every model's and commitment's current state, summed per cell; see
+	// snapshotCache), so those indicators are computed in ClickHouse for
+	// each request. For tests that compare both ways; default false.
+	NoSnapshots bool
 	// QueryThreads is ClickHouse's max_threads for each dashboard query; 0
 	// (default) keeps the server's setting (its number of cores).
 	QueryThreads int

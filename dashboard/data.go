@@ -363,7 +363,7 @@ type CommitmentRow struct {
 
 func (s *Server) commitmentsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CommitmentRow, error) {
 	now := uint32(s.now().Unix())
-	if s.cache != nil && (by == "total" || by == "commune") {
+	if (s.snapshots != nil || s.cache != nil) && (by == "total" || by == "commune") {
 		return s.commitmentsFromState(ctx, f, sc, by, now)
 	}
 	w := cond(f, sc, tCommit)
@@ -377,6 +377,25 @@ func (s *Server) commitmentsGrouped(ctx context.Context, f Filter, sc Scope, by 
 	})
 }
 
+// tableSnapshot returns load's answer, which depends only on table's
+// contents, kept until the table changes (snapshotCache). Without
+// snapshots it goes through the ttl query cache when that is on, and
+// otherwise runs load.
+func (s *Server) tableSnapshot(ctx context.Context, table, key string, load func(context.Context) (any, error)) (any, error) {
+	if s.snapshots == nil {
+		if s.cache != nil {
+			return s.cache.value(ctx, key, load)
+		}
+		return load(ctx)
+	}
+	var version string
+	// Not through the ttl cache: the version must be read every time.
+	if err := s.queryVia(ctx, nil, "table_version", nil, []any{table}, func(r scanner) error { return r.Scan(&version) }); err != nil {
+		return nil, err
+	}
+	return s.snapshots.value(ctx, key, version, load)
+}
+
 // commitState is the commitments made on one day in one commune with the
 // same state (see commitments_state.sql).
 type commitState struct {
@@ -388,9 +407,10 @@ type commitState struct {
 }
 
 // commitmentStates returns the rows of commitments_state sorted by day,
-// kept by the query cache (which must be on) for its ttl.
+// kept until the commitments table changes (or, without snapshots, by the
+// query cache for its ttl).
 func (s *Server) commitmentStates(ctx context.Context) ([]commitState, error) {
-	v, err := s.cache.value(ctx, "commitment states", func(ctx context.Context) (any, error) {
+	v, err := s.tableSnapshot(ctx, "commitments", "commitment states", func(ctx context.Context) (any, error) {
 		var out []commitState
 		// Not through the cache: this value is what it keeps.
 		err := s.queryVia(ctx, nil, "commitments_state", nil, nil, func(r scanner) error {
@@ -471,12 +491,23 @@ type ModelRow struct {
 // year) or "total", in key order, from the per-cell counts of
 // models_cells (see modelCell).
 func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]ModelRow, error) {
-	cells, err := collect(ctx, s, "models_cells", nil, nil, func(r scanner, x *modelCell) error {
-		return r.Scan(&x.field, &x.commune, &x.year, &x.Registered, &x.Recognized, &x.Effective, &x.Replications)
+	v, err := s.tableSnapshot(ctx, "models", "model cells", func(ctx context.Context) (any, error) {
+		cells := []modelCell{}
+		// Not through the ttl cache: this answer is what the snapshot keeps.
+		err := s.queryVia(ctx, nil, "models_cells", nil, nil, func(r scanner) error {
+			var x modelCell
+			if err := r.Scan(&x.field, &x.commune, &x.year, &x.Registered, &x.Recognized, &x.Effective, &x.Replications); err != nil {
+				return err
+			}
+			cells = append(cells, x)
+			return nil
+		})
+		return cells, err
 	})
 	if err != nil {
 		return nil, err
 	}
+	cells, _ := v.([]modelCell)
 	list, restricted := f.communes(sc)
 	last := uint16(f.To.Year())
 	groups := map[string]*ModelRow{}

@@ -67,6 +67,9 @@ type Server struct {
 	handler      http.Handler
 	// cache keeps query results for cfg.CacheTTL; nil when that is 0.
 	cache *queryCache
+	// snapshots keeps table-wide answers until their table changes; nil
+	// when Config.NoSnapshots.
+	snapshots *snapshotCache
 
 	renderedMu sync.Mutex
 	rendered   map[string]int // page template → times rendered (for tests)
@@ -105,6 +108,9 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 		s.communeNames[u.Code] = u.Name
 	}
 	s.cache = newQueryCache(cfg.CacheTTL, 10000, func() time.Time { return s.now() })
+	if !cfg.NoSnapshots {
+		s.snapshots = &snapshotCache{entries: map[string]*snapshot{}}
+	}
 	if s.key, err = loadSessionKey(cfg, log); err != nil {
 		return nil, err
 	}
