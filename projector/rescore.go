@@ -2,7 +2,6 @@ package projector
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -140,15 +139,11 @@ func Rescore(ctx context.Context, conn driver.Conn, sc *nlp.Scorer, opts Rescore
 	return res, flush()
 }
 
-// modelSentiment is the stored form of a model's sentiment: label, score,
-// confidence, "model:<version>" and the explanation as JSON.
+// modelSentiment is the stored form of a model's sentiment, exactly as
+// scoreFeedback stores it: label, score, confidence, "model:<version>" and
+// the explanation as JSON.
 func modelSentiment(res nlp.Result) sentimentCols {
-	ex := make([]explainJSON, len(res.Explain))
-	for i, c := range res.Explain {
-		ex[i] = explainJSON{Text: c.Text, Weight: c.Weight}
-	}
-	b, _ := json.Marshal(ex)
-	return sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: "model:" + res.ModelVersion, explain: string(b)}
+	return sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: "model:" + res.ModelVersion, explain: explainText(res.Explain)}
 }
 
 // SentimentProjections are the projections whose views read the sentiment
