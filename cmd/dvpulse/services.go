@@ -222,7 +222,10 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Usage = config.Usage(fs, "dvpulse migrate [options]", `Applies every embedded ClickHouse migration that schema_migrations does not
 record yet, in order, creating the database when it is missing, then writes
 the province's locality registry (both schemes and the crosswalk) to the
-localities table. Safe to run again at any time.`)
+localities table. When a migration adds a projection to a database that
+already holds events (an upgrade), the projection is filled from the event
+log by the same exact rebuild as "dvpulse projector rebuild", while the
+services keep running. Safe to run again at any time.`)
 	if err := config.Parse(fs, args, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
