@@ -1034,7 +1034,7 @@ type payloadFields struct {
 // exist or lies outside the scope.
 func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool, error) {
 	c := Case{ID: id, Events: []CaseEvent{}}
-	err := s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id, id}, func(r scanner) error {
+	err := s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id, id, id, id}, func(r scanner) error {
 		var e CaseEvent
 		var at, recv, due time.Time
 		var within int8

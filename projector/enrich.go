@@ -13,7 +13,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"dvpulse/event"
 	"dvpulse/nlp"
 	"dvpulse/nlp/textnorm"
 )
@@ -265,13 +264,8 @@ func scoreFeedback(sc, topicsOnly *nlp.Scorer, method string, r *eventRow) {
 		r.sentiment = sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: method, explain: explainText(res.Explain)}
 	}
 	if len(ev.Topics) == 0 {
-		for _, t := range res.Topics {
-			if t.Confidence >= 0.5 && event.Topics.Has(t.Code) && len(ev.Topics) < 3 {
-				ev.Topics = append(ev.Topics, t.Code)
-			}
-		}
-		if len(ev.Topics) > 0 {
-			r.topicsMethod = method
+		if t := modelTopics(res); len(t) > 0 {
+			ev.Topics, r.topicsMethod = t, method
 		}
 	}
 }

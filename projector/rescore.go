@@ -3,24 +3,28 @@ package projector
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"dvpulse/event"
 	"dvpulse/nlp"
 	"dvpulse/warehouse"
 )
 
-// rescoreFrom selects the model-scored feedback whose newest score (a
-// rescore, else the stored one) came from a model version other than ?.
-var rescoreFrom = `FROM events ANY LEFT JOIN (` + effectiveSentiment([]string{"sentiment_method", "sentiment_label"}) + `) AS rescored USING event_id
-WHERE event_type = 'feedback.received' AND sentiment_method LIKE 'model:%'
-  AND if(r_has = 1, r_sentiment_method, sentiment_method) != ?`
+// rescoreFrom selects the feedback.received whose sentiment or topics
+// are not the sender's and whose newest score (its newest rescore, else
+// what the projector stored) came from a model other than ?.
+var rescoreFrom = `FROM events ANY LEFT JOIN (SELECT event_id, argMax(model, version) AS r_model, argMax(sentiment_label, version) AS r_label,
+    toUInt8(1) AS r_has FROM feedback_rescores GROUP BY event_id) AS rescored USING event_id
+WHERE event_type = 'feedback.received' AND (sentiment_method != 'sender' OR topics_method != 'sender')
+  AND if(r_has = 1, r_model, if(sentiment_method LIKE 'model:%', sentiment_method, topics_method)) != ?`
 
 var (
 	rescoreCountQuery = "SELECT count() " + rescoreFrom
-	rescoreReadQuery  = "SELECT aggregate_id, toString(event_id), text, sentiment_label, if(r_has = 1, r_sentiment_label, '') AS prev " + rescoreFrom
+	rescoreReadQuery  = "SELECT aggregate_id, toString(event_id), text, sentiment_method, topics_method, topics, if(r_has = 1 AND r_label != '', r_label, sentiment_label) AS prev " + rescoreFrom
 )
 
 // RescoreOptions tune Rescore.
@@ -42,26 +46,34 @@ type RescoreResult struct {
 	Candidates uint64
 	// Rescored is the number written to feedback_rescores.
 	Rescored uint64
-	// Changed is how many of those got a different label.
+	// Changed is how many of those got a different sentiment label or,
+	// where the sentiment is the sender's, different topics.
 	Changed uint64
 }
 
-// effectiveSentiment is the subquery giving, per rescored event, the newest
-// rescore: its columns are event_id and r_<column> for each column, plus
-// r_has = 1. A LEFT JOIN on event_id leaves r_has = 0 for events never
-// rescored.
-func effectiveSentiment(columns []string) string {
+// newestRescore is the subquery giving, per key (event_id, or feedback_id
+// AS aggregate_id), the newest rescore: its columns are the key and
+// <prefix><column> for each column, plus <prefix>has = 1. A LEFT JOIN on the
+// key leaves <prefix>has = 0 where nothing was rescored.
+func newestRescore(key, prefix string, columns []string) string {
 	var b strings.Builder
-	b.WriteString("SELECT event_id")
+	b.WriteString("SELECT " + key)
 	for _, c := range columns {
-		fmt.Fprintf(&b, ", argMax(%s, version) AS r_%s", c, c)
+		fmt.Fprintf(&b, ", argMax(%s, version) AS %s%s", c, prefix, c)
 	}
-	b.WriteString(", toUInt8(1) AS r_has FROM feedback_rescores GROUP BY event_id")
+	group := key
+	if k, _, ok := strings.Cut(key, " AS "); ok {
+		group = k
+	}
+	fmt.Fprintf(&b, ", toUInt8(1) AS %shas FROM feedback_rescores GROUP BY %s", prefix, group)
 	return b.String()
 }
 
-// rescoreColumns are the events columns a rescore replaces.
-var rescoreColumns = []string{"sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_method", "sentiment_explain"}
+// sentimentColumns are the events columns a rescore's sentiment replaces.
+var sentimentColumns = []string{"sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_method", "sentiment_explain"}
+
+// rescoreColumns are every events column a rescore replaces.
+var rescoreColumns = append(append([]string{}, sentimentColumns...), "topics", "topics_method")
 
 // Rescore scores again, with sc, every feedback.received whose sentiment
 // came from a model ("model:…", not "sender") other than sc's version, and
@@ -107,24 +119,36 @@ func Rescore(ctx context.Context, conn driver.Conn, sc *nlp.Scorer, opts Rescore
 	}
 	for rows.Next() {
 		var (
-			feedbackID, eventID, text, stored, prev string
+			feedbackID, eventID, text, sentMethod, topicsMethod, prev string
+			storedTopics                                              []string
 		)
-		if err := rows.Scan(&feedbackID, &eventID, &text, &stored, &prev); err != nil {
+		if err := rows.Scan(&feedbackID, &eventID, &text, &sentMethod, &topicsMethod, &storedTopics, &prev); err != nil {
 			return res, fmt.Errorf("read the feedback to rescore: %w", err)
 		}
 		if batch == nil {
-			if batch, err = conn.PrepareBatch(ctx, "INSERT INTO feedback_rescores (feedback_id, event_id, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method, sentiment_explain, version, rescored_at)"); err != nil {
+			if batch, err = conn.PrepareBatch(ctx, `INSERT INTO feedback_rescores (feedback_id, event_id, model, sentiment_label, sentiment_score,
+				sentiment_confidence, sentiment_method, sentiment_explain, topics, topics_method, version, rescored_at)`); err != nil {
 				return res, fmt.Errorf("insert into feedback_rescores: %w", err)
 			}
 		}
-		s := modelSentiment(sc.Score(text))
-		if prev == "" {
-			prev = stored
+		scored := sc.Score(text)
+		// The parts the sender supplied stay as they are: '' methods.
+		var s sentimentCols
+		if sentMethod != "sender" {
+			s = modelSentiment(scored)
+			if s.label != prev {
+				res.Changed++
+			}
 		}
-		if s.label != prev {
-			res.Changed++
+		topics, tMethod := []string{}, ""
+		if topicsMethod != "sender" {
+			topics, tMethod = modelTopics(scored), model
+			if sentMethod == "sender" && !slices.Equal(topics, storedTopics) {
+				res.Changed++
+			}
 		}
-		if err := batch.Append(feedbackID, eventID, s.label, float32(s.score), float32(s.confidence), s.method, s.explain, version, now); err != nil {
+		if err := batch.Append(feedbackID, eventID, model, s.label, float32(s.score), float32(s.confidence), s.method, s.explain,
+			topics, tMethod, version, now); err != nil {
 			return res, fmt.Errorf("insert into feedback_rescores: %w", err)
 		}
 		if batch.Rows() >= opts.BatchRows {
@@ -146,8 +170,21 @@ func modelSentiment(res nlp.Result) sentimentCols {
 	return sentimentCols{label: res.Label, score: res.Score, confidence: res.Confidence, method: "model:" + res.ModelVersion, explain: explainText(res.Explain)}
 }
 
+// modelTopics are the taxonomy topics the projector takes from a model's
+// result when the sender gave none: at most three, each with confidence at
+// least 0.5.
+func modelTopics(res nlp.Result) []string {
+	out := []string{}
+	for _, t := range res.Topics {
+		if t.Confidence >= 0.5 && event.Topics.Has(t.Code) && len(out) < 3 {
+			out = append(out, t.Code)
+		}
+	}
+	return out
+}
+
 // SentimentProjections are the projections whose views read the sentiment
-// columns: the ones to rebuild after a rescore.
+// or topics columns: the ones to rebuild after a rescore.
 func SentimentProjections() ([]string, error) {
 	ps, err := warehouse.Projections()
 	if err != nil {
@@ -174,24 +211,38 @@ func viewsReadSentiment(p warehouse.Projection) bool {
 }
 
 // rescoredSource returns a subquery with every column of events, read
-// from the rows matching cond, where the sentiment columns come from the
-// newest rescore of each event when there is one. columns are the events
-// table's columns in order.
+// from the rows matching cond, where the sentiment and topics come from
+// the newest rescore of each event when it replaced them, and the topics
+// of lifecycle events that inherited their case's topics (topics_method
+// 'case') from the newest rescore of the case. columns are the events
+// table's columns.
 func rescoredSource(columns []string, cond string) string {
 	replaced := map[string]bool{}
 	for _, c := range rescoreColumns {
 		replaced[c] = true
 	}
-	inner := make([]string, len(columns))
-	outer := make([]string, len(columns))
-	for i, c := range columns {
-		if replaced[c] {
-			inner[i] = fmt.Sprintf("%s AS stored_%s", c, c)
-			outer[i] = fmt.Sprintf("if(r_has = 1, r_%s, stored_%s) AS %s", c, c, c)
-		} else {
-			inner[i], outer[i] = c, c
+	var l0, l1, l2 []string
+	for _, c := range columns {
+		if !replaced[c] {
+			l0, l1, l2 = append(l0, c), append(l1, c), append(l2, c)
+			continue
+		}
+		l0 = append(l0, fmt.Sprintf("%s AS stored_%s", c, c))
+		switch c {
+		case "topics":
+			l1 = append(l1, "if(r_has = 1 AND r_topics_method != '', r_topics, stored_topics) AS mid_topics")
+			l2 = append(l2, "if(mid_topics_method = 'case' AND c_has = 1 AND c_topics_method != '', c_topics, mid_topics) AS topics")
+		case "topics_method":
+			l1 = append(l1, "if(r_has = 1 AND r_topics_method != '', if(empty(r_topics), '', r_topics_method), stored_topics_method) AS mid_topics_method")
+			l2 = append(l2, "mid_topics_method AS topics_method")
+		default: // sentiment
+			l1 = append(l1, fmt.Sprintf("if(r_has = 1 AND r_sentiment_method != '', r_%s, stored_%s) AS %s", c, c, c))
+			l2 = append(l2, c)
 		}
 	}
-	return fmt.Sprintf("(SELECT %s FROM (SELECT %s FROM events WHERE %s) AS stored ANY LEFT JOIN (%s) AS rescored USING event_id)",
-		strings.Join(outer, ", "), strings.Join(inner, ", "), cond, effectiveSentiment(rescoreColumns))
+	level0 := fmt.Sprintf("SELECT %s FROM events WHERE %s", strings.Join(l0, ", "), cond)
+	level1 := fmt.Sprintf("SELECT %s FROM (%s) AS stored ANY LEFT JOIN (%s) AS rescored USING event_id",
+		strings.Join(l1, ", "), level0, newestRescore("event_id", "r_", rescoreColumns))
+	return fmt.Sprintf("(SELECT %s FROM (%s) AS events1 ANY LEFT JOIN (%s) AS cases USING aggregate_id)",
+		strings.Join(l2, ", "), level1, newestRescore("feedback_id AS aggregate_id", "c_", []string{"topics", "topics_method"}))
 }

@@ -36,15 +36,17 @@ func TestRescoreThenRebuild(t *testing.T) {
 		"Hệ thống điện chiếu sáng mới lắp rất tốt, bà con hài lòng",
 	}
 	type row struct {
-		id, text, method, label string
-		score                   float32
+		id, text, method, label, topicsMethod string
+		score                                 float32
+		topics                                []string
 	}
 	var rows []row
 	const n = 300
 	for i := 0; i < n; i++ {
 		r := row{id: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), text: texts[i%len(texts)]}
+		// Sentiment.
 		switch {
-		case i%10 == 0: // the sender's own score: never rescored
+		case i%10 == 0 || i%10 == 2: // the sender's own score: never rescored
 			r.method, r.label, r.score = "sender", "positive", 0.8
 		case i%10 == 1: // already scored by this model
 			res := sc.Score(r.text)
@@ -52,10 +54,21 @@ func TestRescoreThenRebuild(t *testing.T) {
 		default: // an older model that called everything neutral
 			r.method, r.label, r.score = "model:old-test", "neutral", 0
 		}
+		// Topics.
+		switch i % 10 {
+		case 0: // the sender's own topics
+			r.topics, r.topicsMethod = []string{"land"}, "sender"
+		case 1:
+			if r.topics = modelTopics(t, sc, r.text); len(r.topics) > 0 {
+				r.topicsMethod = current
+			}
+		default: // an older lexicon that saw land everywhere
+			r.topics, r.topicsMethod = []string{"land"}, "model:old-test"
+		}
 		rows = append(rows, r)
 	}
 	batch, err := conn.PrepareBatch(ctx, `INSERT INTO events (event_id, event_type, schema_version, occurred_at, received_at,
-		locality_scheme, locality_code, commune_code, aggregate_id, channel, topics, kafka_topic, kafka_partition, kafka_offset,
+		locality_scheme, locality_code, commune_code, aggregate_id, channel, topics, topics_method, kafka_topic, kafka_partition, kafka_offset,
 		text, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method)`)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +77,16 @@ func TestRescoreThenRebuild(t *testing.T) {
 	for i, r := range rows {
 		at := day.Add(time.Duration(i%5) * 24 * time.Hour)
 		if err := batch.Append(r.id, "feedback.received", uint16(1), at, at, "2025", "18073", "18073", fmt.Sprintf("PA-%d", i),
-			"hotline_1022", []string{"giao_thong"}, "rescore-test", int32(0), int64(i), r.text, r.label, r.score, float32(0.5), r.method); err != nil {
+			"hotline_1022", r.topics, r.topicsMethod, "rescore-test", int32(0), int64(i), r.text, r.label, r.score, float32(0.5), r.method); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each case is assigned later; the assignment inherited the case's
+	// topics when it was projected (topics_method 'case').
+	for i, r := range rows {
+		at := day.Add(time.Duration(i%5)*24*time.Hour + time.Hour)
+		if err := batch.Append(fmt.Sprintf("00000000-0000-4000-9000-%012d", i), "feedback.assigned", uint16(1), at, at, "2025", "18073", "18073",
+			fmt.Sprintf("PA-%d", i), "hotline_1022", r.topics, "case", "rescore-test", int32(0), int64(n+i), "", "", float32(0), float32(0), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -80,12 +102,24 @@ func TestRescoreThenRebuild(t *testing.T) {
 	var wantNeg, wantPos uint64
 	var wantSum float64
 	wantLabel := map[string]string{}
+	wantTopics := map[string][]string{} // by case
+	wantPrimary := map[string]uint64{}  // first topic ('' for none) → feedback
 	for i, r := range rows {
 		label, score := r.label, float64(r.score)
 		if r.method != "sender" {
 			res := sc.Score(r.text)
 			label, score = res.Label, float64(float32(res.Score))
 		}
+		topics := r.topics
+		if r.topicsMethod != "sender" {
+			topics = modelTopics(t, sc, r.text)
+		}
+		wantTopics[fmt.Sprintf("PA-%d", i)] = topics
+		first := ""
+		if len(topics) > 0 {
+			first = topics[0]
+		}
+		wantPrimary[first]++
 		wantLabel[fmt.Sprintf("PA-%d", i)] = label
 		switch label {
 		case "negative":
@@ -109,8 +143,8 @@ func TestRescoreThenRebuild(t *testing.T) {
 	if res.Model != current {
 		t.Errorf("rescore model %q, want %q", res.Model, current)
 	}
-	if got := itest.Count(t, conn, "SELECT count() FROM feedback_rescores WHERE sentiment_method = ? AND sentiment_explain LIKE '[{%'", current); got != res.Rescored {
-		t.Errorf("feedback_rescores holds %d rows of %s with an explanation, want %d", got, current, res.Rescored)
+	if got := itest.Count(t, conn, "SELECT count() FROM feedback_rescores WHERE sentiment_method = ? AND sentiment_explain LIKE '[{%'", current); got != uint64(n*7/10) {
+		t.Errorf("feedback_rescores holds %d rows of %s with an explanation, want %d (the sender's sentiment is kept)", got, current, n*7/10)
 	}
 	again, err := projector.Rescore(ctx, conn, sc, projector.RescoreOptions{})
 	if err != nil {
@@ -183,8 +217,77 @@ func TestRescoreThenRebuild(t *testing.T) {
 	if seen != n {
 		t.Errorf("feedback_cases holds %d cases after rebuild, want %d", seen, n)
 	}
-	// The event log itself is unchanged.
-	if got := itest.Count(t, conn, "SELECT count() FROM events WHERE sentiment_method = 'model:old-test'"); got != uint64(n*8/10) {
-		t.Errorf("events rows with the old model: %d, want %d (the log must not change)", got, n*8/10)
+	// Topics: the primary topic of each feedback, and the topics an
+	// assignment inherited from its case.
+	prim, err := conn.Query(ctx, "SELECT topic, toUInt64(sum(received)) FROM feedback_topic_daily WHERE is_primary = 1 GROUP BY topic")
+	if err != nil {
+		t.Fatal(err)
 	}
+	gotPrimary := map[string]uint64{}
+	for prim.Next() {
+		var topic string
+		var c uint64
+		if err := prim.Scan(&topic, &c); err != nil {
+			t.Fatal(err)
+		}
+		gotPrimary[topic] = c
+	}
+	prim.Close()
+	if fmt.Sprint(gotPrimary) != fmt.Sprint(wantPrimary) {
+		t.Errorf("feedback_topic_daily primary topics after rebuild: %v, want %v", gotPrimary, wantPrimary)
+	}
+	if wantPrimary["land"] != n/10 {
+		t.Fatalf("the test expects only the sender's %d feedback to keep 'land', not %d", n/10, wantPrimary["land"])
+	}
+	evCols := []string{}
+	colRows, err := conn.Query(ctx, "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for colRows.Next() {
+		var c string
+		if err := colRows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		evCols = append(evCols, c)
+	}
+	colRows.Close()
+	inherited, err := conn.Query(ctx, "SELECT aggregate_id, topics FROM "+projector.RescoredSourceForTest(evCols, "event_type = 'feedback.assigned'"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seenAssigned := 0
+	for inherited.Next() {
+		var id string
+		var topics []string
+		if err := inherited.Scan(&id, &topics); err != nil {
+			t.Fatal(err)
+		}
+		seenAssigned++
+		if fmt.Sprint(topics) != fmt.Sprint(wantTopics[id]) {
+			t.Errorf("assignment of %s reads topics %v through the rescores, want its case's %v", id, topics, wantTopics[id])
+		}
+	}
+	inherited.Close()
+	if seenAssigned != n {
+		t.Errorf("read %d assignments through the rescores, want %d", seenAssigned, n)
+	}
+
+	// The event log itself is unchanged.
+	if got := itest.Count(t, conn, "SELECT count() FROM events WHERE sentiment_method = 'model:old-test'"); got != uint64(n*7/10) {
+		t.Errorf("events rows with the old model: %d, want %d (the log must not change)", got, n*7/10)
+	}
+}
+
+// modelTopics is the projector's rule for model topics: at most three
+// taxonomy topics with confidence at least 0.5.
+func modelTopics(t *testing.T, sc *nlp.Scorer, text string) []string {
+	t.Helper()
+	out := []string{}
+	for _, tp := range sc.Score(text).Topics {
+		if tp.Confidence >= 0.5 && len(out) < 3 {
+			out = append(out, tp.Code)
+		}
+	}
+	return out
 }

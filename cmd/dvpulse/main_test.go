@@ -51,13 +51,13 @@ func TestEveryServiceExplainsItsOptions(t *testing.T) {
 func TestRescoreCommand(t *testing.T) {
 	cfg, conn := itest.ClickHouse(t)
 	ctx := context.Background()
-	batch, err := conn.PrepareBatch(ctx, "INSERT INTO events (event_id, event_type, aggregate_id, text, sentiment_label, sentiment_method)")
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO events (event_id, event_type, aggregate_id, text, sentiment_label, sentiment_method, topics, topics_method)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range [][]any{
-		{"00000000-0000-4000-8000-000000000001", "feedback.received", "PA-1", "Đường hỏng nặng, dân rất bức xúc", "neutral", "model:old"},
-		{"00000000-0000-4000-8000-000000000002", "feedback.received", "PA-2", "Cảm ơn xã", "positive", "sender"},
+		{"00000000-0000-4000-8000-000000000001", "feedback.received", "PA-1", "Đường hỏng nặng, dân rất bức xúc", "neutral", "model:old", []string{}, ""},
+		{"00000000-0000-4000-8000-000000000002", "feedback.received", "PA-2", "Cảm ơn xã", "positive", "sender", []string{"land"}, "sender"},
 	} {
 		if err := batch.Append(r...); err != nil {
 			t.Fatal(err)

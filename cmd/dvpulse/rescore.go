@@ -28,9 +28,9 @@ func RunRescore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	rebuild := fs.Bool("rebuild", false, "afterwards, rebuild every projection that uses sentiment, so the indicators show the new scores")
 	batchRows := fs.Int("batch-rows", 10000, "rescored rows per insert")
 	ttl := fs.Duration("fence-ttl", 30*time.Second, "longest a fenced step of --rebuild may hold the projectors' inserts if it dies holding it")
-	fs.Usage = config.Usage(fs, "dvpulse projector rescore [options]", `Scores again, with this binary's sentiment model, every feedback text that a
-model scored with another version ("model:<version>" in sentiment_method;
-a sender's sentiment is never touched), and stores the new sentiment in
+	fs.Usage = config.Usage(fs, "dvpulse projector rescore [options]", `Scores again, with this binary's model and topic lexicon, every feedback
+text whose sentiment or topics came from another model version (a sender's
+sentiment or topics are never touched), and stores the new scores in
 feedback_rescores. The event log itself is not changed. The indicators keep
 the old scores until their projections are rebuilt: add --rebuild, or run
 "dvpulse projector rebuild NAME" for each projection it lists.

@@ -46,7 +46,7 @@ NEVER = [
 # Sample literals for the ? parameters, in order, per query file; other
 # files get 0 for every ?.
 PARAMS = {
-    "case_events.sql": ["'F-1'", "'F-1'"],
+    "case_events.sql": ["'F-1'", "'F-1'", "'F-1'", "'F-1'"],
     "table_version.sql": ["'models'"],
     "case_status.sql": ["['F-1']"],
     "case_list_status.sql": ["['F-1']"],

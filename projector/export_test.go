@@ -1,0 +1,4 @@
+package projector
+
+// RescoredSourceForTest exposes rescoredSource to the external tests.
+var RescoredSourceForTest = rescoredSource
