@@ -124,7 +124,7 @@ func Rebuild(ctx context.Context, conn driver.Conn, name string, log *slog.Logge
 				return err
 			}
 			log.Info("rebuild: taking sentiment from feedback_rescores where rescored", "projection", proj.Name, "rescore_rows", rescored)
-			source = rescoredSource(evCols, fenceCondition(pos))
+			source = rescoredSource(evCols, fenceCondition(pos), readColumns(proj))
 		}
 	}
 	start := time.Now()

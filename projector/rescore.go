@@ -17,14 +17,13 @@ import (
 // rescoreFrom selects the feedback.received whose sentiment or topics
 // are not the sender's and whose newest score (its newest rescore, else
 // what the projector stored) came from a model other than ?.
-var rescoreFrom = `FROM events ANY LEFT JOIN (SELECT event_id, argMax(model, version) AS r_model, argMax(sentiment_label, version) AS r_label,
-    toUInt8(1) AS r_has FROM feedback_rescores GROUP BY event_id) AS rescored USING event_id
+var rescoreFrom = `FROM events ANY LEFT JOIN (` + newestRescore("event_id", "r_", []string{"model", "sentiment_label"}) + `) AS rescored USING event_id
 WHERE event_type = 'feedback.received' AND (sentiment_method != 'sender' OR topics_method != 'sender')
   AND if(r_has = 1, r_model, if(sentiment_method LIKE 'model:%', sentiment_method, topics_method)) != ?`
 
 var (
 	rescoreCountQuery = "SELECT count() " + rescoreFrom
-	rescoreReadQuery  = "SELECT aggregate_id, toString(event_id), text, sentiment_method, topics_method, topics, if(r_has = 1 AND r_label != '', r_label, sentiment_label) AS prev " + rescoreFrom
+	rescoreReadQuery  = "SELECT aggregate_id, toString(event_id), text, sentiment_method, topics_method, topics, if(r_has = 1 AND r_sentiment_label != '', r_sentiment_label, sentiment_label) AS prev " + rescoreFrom
 )
 
 // RescoreOptions tune Rescore.
@@ -54,18 +53,16 @@ type RescoreResult struct {
 // newestRescore is the subquery giving, per key (event_id, or feedback_id
 // AS aggregate_id), the newest rescore: its columns are the key and
 // <prefix><column> for each column, plus <prefix>has = 1. A LEFT JOIN on the
-// key leaves <prefix>has = 0 where nothing was rescored.
+// key leaves <prefix>has = 0 where nothing was rescored. FINAL keeps the
+// row with the highest version per (feedback_id, event_id) and streams in
+// key order, which needs far less memory than argMax over a GROUP BY.
 func newestRescore(key, prefix string, columns []string) string {
 	var b strings.Builder
 	b.WriteString("SELECT " + key)
 	for _, c := range columns {
-		fmt.Fprintf(&b, ", argMax(%s, version) AS %s%s", c, prefix, c)
+		fmt.Fprintf(&b, ", %s AS %s%s", c, prefix, c)
 	}
-	group := key
-	if k, _, ok := strings.Cut(key, " AS "); ok {
-		group = k
-	}
-	fmt.Fprintf(&b, ", toUInt8(1) AS %shas FROM feedback_rescores GROUP BY %s", prefix, group)
+	fmt.Fprintf(&b, ", toUInt8(1) AS %shas FROM feedback_rescores FINAL", prefix)
 	return b.String()
 }
 
@@ -210,15 +207,41 @@ func viewsReadSentiment(p warehouse.Projection) bool {
 	return false
 }
 
-// rescoredSource returns a subquery with every column of events, read
-// from the rows matching cond, where the sentiment and topics come from
-// the newest rescore of each event when it replaced them, and the topics
-// of lifecycle events that inherited their case's topics (topics_method
-// 'case') from the newest rescore of the case. columns are the events
-// table's columns.
-func rescoredSource(columns []string, cond string) string {
-	replaced := map[string]bool{}
+// readColumns are the columns of rescoreColumns that p's views read, plus
+// the ones that say whether a rescore replaced them (sentiment_method,
+// topics_method, and topics, which a lifecycle event may inherit). Only
+// these are joined in, to keep the rebuild's memory down.
+func readColumns(p warehouse.Projection) []string {
+	var out []string
 	for _, c := range rescoreColumns {
+		for _, v := range p.Views {
+			if strings.Contains(v.Select, c) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	for _, m := range []string{"sentiment_method", "topics", "topics_method"} {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// rescoredSource returns a subquery with every column of events, read
+// from the rows matching cond, where the columns of replace (a subset of
+// rescoreColumns, with sentiment_method, topics and topics_method) come
+// from the newest rescore of each event when it replaced them, and the
+// topics of lifecycle events that inherited their case's topics
+// (topics_method 'case') from the newest rescore of the case. columns are
+// the events table's columns.
+func rescoredSource(columns []string, cond string, replace []string) string {
+	replaced := map[string]bool{}
+	for _, c := range replace {
 		replaced[c] = true
 	}
 	var l0, l1, l2 []string
@@ -242,7 +265,7 @@ func rescoredSource(columns []string, cond string) string {
 	}
 	level0 := fmt.Sprintf("SELECT %s FROM events WHERE %s", strings.Join(l0, ", "), cond)
 	level1 := fmt.Sprintf("SELECT %s FROM (%s) AS stored ANY LEFT JOIN (%s) AS rescored USING event_id",
-		strings.Join(l1, ", "), level0, newestRescore("event_id", "r_", rescoreColumns))
+		strings.Join(l1, ", "), level0, newestRescore("event_id", "r_", replace))
 	return fmt.Sprintf("(SELECT %s FROM (%s) AS events1 ANY LEFT JOIN (%s) AS cases USING aggregate_id)",
 		strings.Join(l2, ", "), level1, newestRescore("feedback_id AS aggregate_id", "c_", []string{"topics", "topics_method"}))
 }

@@ -47,12 +47,12 @@ func TestRescoreSQLFile(t *testing.T) {
 	lit := "'model:check'"
 	b.WriteString(strings.Replace(rescoreCountQuery, "?", lit, 1) + ";\n")
 	b.WriteString(strings.Replace(rescoreReadQuery, "?", lit, 1) + ";\n")
-	src := rescoredSource(cols, fenceCondition(map[partKey]int64{{"dvpulse.events", 0}: 10}))
 	for _, name := range names {
 		p, err := warehouse.LookupProjection(name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		src := rescoredSource(cols, fenceCondition(map[partKey]int64{{"dvpulse.events", 0}: 10}), readColumns(p))
 		for _, v := range p.Views {
 			b.WriteString(v.SelectFrom(src) + ";\n")
 		}

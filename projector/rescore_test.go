@@ -252,7 +252,7 @@ func TestRescoreThenRebuild(t *testing.T) {
 		evCols = append(evCols, c)
 	}
 	colRows.Close()
-	inherited, err := conn.Query(ctx, "SELECT aggregate_id, topics FROM "+projector.RescoredSourceForTest(evCols, "event_type = 'feedback.assigned'"))
+	inherited, err := conn.Query(ctx, "SELECT aggregate_id, topics FROM "+projector.RescoredSourceForTest(evCols, "event_type = 'feedback.assigned'", []string{"sentiment_method", "topics", "topics_method"}))
 	if err != nil {
 		t.Fatal(err)
 	}
