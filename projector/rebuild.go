@@ -8,10 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"dvpulse/warehouse"
 )
+
+// backfillGroupByBytes is where a backfill's GROUP BY and sort start to
+// spill to disk (ClickHouse settings), well below the local server's
+// 4 GB per-query limit.
+const backfillGroupByBytes = 1 << 30
 
 // RebuildOptions tune Rebuild.
 type RebuildOptions struct {
@@ -131,8 +137,15 @@ func Rebuild(ctx context.Context, conn driver.Conn, name string, log *slog.Logge
 	log.Info("rebuild: backfilling from the event log", "projection", proj.Name, "partitions", len(pos))
 	for _, v := range proj.Views {
 		backfill := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM (%s)", newT, cl, cl, v.SelectFrom(source))
-		if err := exec(backfill); err != nil {
-			return err
+		// A view that groups by case or model over the whole log holds
+		// millions of aggregate states: let ClickHouse spill them to disk
+		// rather than fail on its per-query memory limit.
+		bctx := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+			"max_bytes_before_external_group_by": backfillGroupByBytes,
+			"max_bytes_before_external_sort":     backfillGroupByBytes,
+		}))
+		if err := conn.Exec(bctx, backfill); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(backfill), err)
 		}
 	}
 	log.Info("rebuild: backfill done", "projection", proj.Name, "took", time.Since(start).Round(time.Millisecond))
