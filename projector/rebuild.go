@@ -119,7 +119,7 @@ func Rebuild(ctx context.Context, conn driver.Conn, name string, log *slog.Logge
 	}
 	cl := strings.Join(cols, ", ")
 	source := "(SELECT * FROM events WHERE " + fenceCondition(pos) + ")"
-	if viewsReadSentiment(proj) {
+	if viewsReadScores(proj) {
 		var rescored uint64
 		if err := conn.QueryRow(ctx, "SELECT count() FROM feedback_rescores").Scan(&rescored); err != nil {
 			return fmt.Errorf("count rescored feedback: %w", err)

@@ -180,23 +180,23 @@ func modelTopics(res nlp.Result) []string {
 	return out
 }
 
-// SentimentProjections are the projections whose views read the sentiment
+// ScoredProjections are the projections whose views read the sentiment
 // or topics columns: the ones to rebuild after a rescore.
-func SentimentProjections() ([]string, error) {
+func ScoredProjections() ([]string, error) {
 	ps, err := warehouse.Projections()
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, p := range ps {
-		if viewsReadSentiment(p) {
+		if viewsReadScores(p) {
 			out = append(out, p.Name)
 		}
 	}
 	return out, nil
 }
 
-func viewsReadSentiment(p warehouse.Projection) bool {
+func viewsReadScores(p warehouse.Projection) bool {
 	for _, v := range p.Views {
 		for _, c := range rescoreColumns {
 			if strings.Contains(v.Select, c) {

@@ -37,7 +37,7 @@ func TestRescoreSQLFile(t *testing.T) {
 	if len(cols) < 60 {
 		t.Fatalf("found %d columns of events in the migrations; the parser is out of date", len(cols))
 	}
-	names, err := SentimentProjections()
+	names, err := ScoredProjections()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func TestRescoreThenRebuild(t *testing.T) {
 	if got := itest.Count(t, conn, "SELECT toUInt64(sum(negative)) FROM feedback_topic_daily WHERE is_primary = 1"); got != negBefore || negBefore >= wantNeg {
 		t.Fatalf("feedback_topic_daily counts %d negative before any rebuild, want %d (and fewer than the %d after)", got, negBefore, wantNeg)
 	}
-	names, err := projector.SentimentProjections()
+	names, err := projector.ScoredProjections()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestRescoreThenRebuild(t *testing.T) {
 			found = found || name == want
 		}
 		if !found {
-			t.Errorf("SentimentProjections() = %v, missing %s", names, want)
+			t.Errorf("ScoredProjections() = %v, missing %s", names, want)
 		}
 	}
 

@@ -70,7 +70,7 @@ already scored by this version is skipped. See projector/DESIGN.md,
 		fmt.Fprintln(stderr, "dvpulse projector rescore: migrate:", err)
 		return 1
 	}
-	names, err := projector.SentimentProjections()
+	names, err := projector.ScoredProjections()
 	if err != nil {
 		fmt.Fprintln(stderr, "dvpulse projector rescore:", err)
 		return 1
