@@ -180,70 +180,52 @@ func (s *Server) apiRoutes() map[string]gin.HandlerFunc {
 	}
 }
 
-func (s *Server) sentimentAPI(part string) gin.HandlerFunc {
+// tableAPI answers one table or series of a page: load computes it for the
+// request's filter and scope, and the reply is named name (JSON, or CSV
+// with ?format=csv).
+func (s *Server) tableAPI(name string, load func(c *gin.Context, f Filter, sc Scope) (any, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f, sc, ok := s.apiBegin(c)
 		if !ok {
 			return
 		}
-		d, err := s.sentimentParts(c, f, sc, langOf(c), part)
+		rows, err := load(c, f, sc)
 		if err != nil {
 			s.apiFailed(c, err)
 			return
 		}
-		rows := map[string]any{"series": d.Series, "topics": d.Topics, "localities": d.Communes, "drivers": d.Drivers}[part]
-		s.reply(c, f, "sentiment-"+part, rows)
+		s.reply(c, f, name, rows)
 	}
+}
+
+func (s *Server) sentimentAPI(part string) gin.HandlerFunc {
+	return s.tableAPI("sentiment-"+part, func(c *gin.Context, f Filter, sc Scope) (any, error) {
+		d, err := s.sentimentParts(c, f, sc, langOf(c), part)
+		return map[string]any{"series": d.Series, "topics": d.Topics, "localities": d.Communes, "drivers": d.Drivers}[part], err
+	})
 }
 
 func (s *Server) dialoguesAPI(part string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f, sc, ok := s.apiBegin(c)
-		if !ok {
-			return
-		}
+	return s.tableAPI("dialogues-"+part, func(c *gin.Context, f Filter, sc Scope) (any, error) {
 		d, err := s.dialoguesParts(c, f, sc, part)
-		if err != nil {
-			s.apiFailed(c, err)
-			return
-		}
-		rows := map[string]any{"months": d.Months, "hosts": d.Hosts, "issues": d.Issues, "commitments": d.Commitments}[part]
-		s.reply(c, f, "dialogues-"+part, rows)
-	}
+		return map[string]any{"months": d.Months, "hosts": d.Hosts, "issues": d.Issues, "commitments": d.Commitments}[part], err
+	})
 }
 
 func (s *Server) modelsAPI(part string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f, sc, ok := s.apiBegin(c)
-		if !ok {
-			return
-		}
+	return s.tableAPI("models-"+part, func(c *gin.Context, f Filter, sc Scope) (any, error) {
 		d, err := s.modelsData(c, f, sc, langOf(c))
-		if err != nil {
-			s.apiFailed(c, err)
-			return
-		}
-		rows := map[string]any{"fields": d.Fields, "communes": d.Communes, "years": d.Years}[part]
-		s.reply(c, f, "models-"+part, rows)
-	}
+		return map[string]any{"fields": d.Fields, "communes": d.Communes, "years": d.Years}[part], err
+	})
 }
 
 // campaignsAPI answers one table of the campaigns and criticism page. The
 // topic and channel filters do not apply to these tables.
 func (s *Server) campaignsAPI(part string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f, sc, ok := s.apiBegin(c)
-		if !ok {
-			return
-		}
+	return s.tableAPI(strings.ReplaceAll(part, "/", "-"), func(c *gin.Context, f Filter, sc Scope) (any, error) {
 		d, err := s.campaignsData(c, f, sc, langOf(c), false)
-		if err != nil {
-			s.apiFailed(c, err)
-			return
-		}
-		rows := map[string]any{"campaigns": d.Campaigns, "campaigns/series": d.CampaignSeries, "criticism": d.Criticism, "criticism/series": d.CriticismSeries}[part]
-		s.reply(c, f, strings.ReplaceAll(part, "/", "-"), rows)
-	}
+		return map[string]any{"campaigns": d.Campaigns, "campaigns/series": d.CampaignSeries, "criticism": d.Criticism, "criticism/series": d.CriticismSeries}[part], err
+	})
 }
 
 // MetaUnit is a locality the filter accepts.
