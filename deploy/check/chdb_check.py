@@ -32,7 +32,7 @@ PLACEHOLDERS = {
     "where": ["1"],
     "text": ["text"],
     "order": ["occurred_at DESC"],
-    "rollup": ["feedback_commune_daily", "feedback_topic_channel_daily", "feedback_cell_daily"],
+    "rollup": ["feedback_commune_daily", "feedback_topic_channel_daily", "feedback_cell_daily", "feedback_cell_monthly"],
     "cut": ["toUInt32(occurred_at)", "toUInt8(sentiment_label = ''), toFloat64(sentiment_score)"],
 }
 
