@@ -39,21 +39,30 @@ type Config struct {
 	// HotspotMinCount is the least feedback in the last 24 h for a cell to
 	// be a hot spot. Default 3.
 	HotspotMinCount int
-	// CacheTTL is how long the answer of an indicator query (and an API
-	// token's user) is kept and served again to identical queries (same
+	// CacheTTL is how long the answer of an indicator query is kept and served again to identical queries (same
 	// SQL, filter, scope and reference time); concurrent identical queries
 	// run once, and for one more CacheTTL after that an answer is served
 	// while a background query refreshes it. 0 (default) turns the cache
 	// off, so every request reads ClickHouse and shows what the projector
 	// has committed. With a TTL (10s suits a busy dashboard) figures can
-	// lag the projector, and a token revoked by another process keep
-	// working, by up to twice the TTL (plus the refreshing query's time).
+	// lag the projector by up to twice the TTL (plus the refreshing
+	// query's time).
 	CacheTTL time.Duration
+	// AuthCacheTTL is how long who an API token or a session belongs to is
+	// kept (see authCache), sparing two queries per request. A token or
+	// session revoked, or a user disabled or changed, by another process
+	// (the CLI, another dashboard) keeps working for up to this long;
+	// through this process the change takes effect at once. Default 2s; 0
+	// reads the user store on every request.
+	AuthCacheTTL time.Duration
 	// NoSnapshots turns off the answers kept until their table changes
 	// (every model's and commitment's current state, summed per cell; see
 	// snapshotCache), so those indicators are computed in ClickHouse for
 	// each request. For tests that compare both ways; default false.
 	NoSnapshots bool
+	// NoMonthly makes feedback queries read the daily cell roll-up even for
+	// periods of whole months (tests compare the two).
+	NoMonthly bool
 	// QueryThreads is ClickHouse's max_threads for each dashboard query; 0
 	// (default) keeps the server's setting (its number of cores).
 	QueryThreads int
@@ -66,7 +75,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:8081", OpsAddr: "127.0.0.1:9103", DefaultDays: 180, Province: "42", Auth: "on",
-		SessionTTL: 12 * time.Hour, HotspotK: 2, HotspotMinCount: 3}
+		SessionTTL: 12 * time.Hour, HotspotK: 2, HotspotMinCount: 3, AuthCacheTTL: 2 * time.Second}
 }
 
 // RegisterFlags binds the fields to flags on fs. The province flag is
@@ -83,6 +92,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.HotspotK, "dashboard-hotspot-k", c.HotspotK, "hot spot when the last 24 h exceed the 7-day mean + k·σ")
 	fs.IntVar(&c.HotspotMinCount, "dashboard-hotspot-min", c.HotspotMinCount, "least feedback in the last 24 h for a hot spot")
 	fs.DurationVar(&c.CacheTTL, "dashboard-cache-ttl", c.CacheTTL, "keep indicator query answers this long for identical queries (same filter and scope), e.g. 10s; 0 (default) turns the cache off")
+	fs.DurationVar(&c.AuthCacheTTL, "dashboard-auth-cache-ttl", c.AuthCacheTTL, "keep who a valid API token or session belongs to this long; a revocation made by another process (e.g. the users CLI) takes up to this long to apply; 0 reads the user store on every request")
 	fs.IntVar(&c.QueryThreads, "dashboard-query-threads", c.QueryThreads, "ClickHouse max_threads for each dashboard query; 0 keeps the server's setting")
 	fs.StringVar(&c.DevDir, "dashboard-dev-dir", c.DevDir, "serve templates and static files from this dashboard/ folder instead of the embedded copies")
 }
@@ -107,6 +117,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CacheTTL < 0 {
 		errs = append(errs, errors.New("dashboard-cache-ttl: must not be negative"))
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
+		errs = append(errs, errors.New("dashboard-auth-cache-ttl: must be between 0 and 1m, so that revocations apply soon"))
 	}
 	if c.HotspotK < 0 {
 		errs = append(errs, errors.New("dashboard-hotspot-k: must not be negative"))

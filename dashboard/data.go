@@ -137,33 +137,49 @@ func keyExpr(by string, f Filter, date string) string {
 
 // rollup returns the table (and how filters apply to it) that answers a
 // feedback, due or flow query of f in scope sc grouped by by with the
-// fewest rows read, among the roll-ups of migration 0003:
+// fewest rows read, among the roll-ups of migrations 0003 and 0006:
 // feedback_commune_daily when there is no topic or channel filter and no
 // topic grouping; feedback_topic_channel_daily (no commune column) for the
-// others over the whole province not grouped by commune; else
-// feedback_cell_daily, whose key starts with topic, channel and
-// commune_code. Every roll-up holds the same sums as the 0002 daily
+// others over the whole province not grouped by commune; else the cells
+// (topic × channel × commune): feedback_cell_monthly when the period is
+// whole months and the query needs no finer time than a month, else
+// feedback_cell_daily. Every roll-up holds the same sums as the 0002 daily
 // tables, so the answer is the same.
-func rollup(f Filter, sc Scope, by string) (string, table) {
+func (s *Server) rollup(f Filter, sc Scope, by string) (string, table) {
 	_, restricted := f.communes(sc)
 	wide := !restricted && by != "commune"
+	cells := "feedback_cell_daily"
+	if !s.cfg.NoMonthly && wholeMonths(f, by) {
+		cells = "feedback_cell_monthly"
+	}
 	switch {
 	case by == "topic" && wide:
 		return "feedback_topic_channel_daily", tRollTCCells
 	case by == "topic":
-		return "feedback_cell_daily", tRollCells
+		return cells, tRollCells
 	case f.Topic == "" && f.Channel == "":
 		return "feedback_commune_daily", tRollCommune
 	case wide:
 		return "feedback_topic_channel_daily", tRollTC
 	}
-	return "feedback_cell_daily", tRollCell
+	return cells, tRollCell
+}
+
+// wholeMonths reports whether a monthly roll-up (day = the month's first
+// day) answers f grouped by by exactly: f's period runs from a month's
+// first day to a month's last, so it holds whole months only, and the
+// grouping is not by day or week.
+func wholeMonths(f Filter, by string) bool {
+	if f.From.Day() != 1 || f.To.AddDate(0, 0, 1).Day() != 1 {
+		return false
+	}
+	return by != "bucket" || f.Granularity == "month" || f.Granularity == "quarter"
 }
 
 // feedbackGrouped returns feedback volume and sentiment grouped by "bucket",
 // "topic", "commune" or "total".
 func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, error) {
-	tbl, t := rollup(f, sc, by)
+	tbl, t := s.rollup(f, sc, by)
 	w := cond(f, sc, t)
 	out := []FeedbackRow{}
 	err := s.query(ctx, "feedback_rollup_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String(), "rollup": tbl}, w.args,
@@ -270,7 +286,7 @@ type FlowRow struct {
 // or done cases out of the due rows (the flow rows of a key with none are
 // all zero, as a missing key reads).
 func (s *Server) feedbackFigures(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, map[string]DueRow, map[string]FlowRow, error) {
-	tbl, t := rollup(f, sc, by)
+	tbl, t := s.rollup(f, sc, by)
 	w := cond(f, sc, t)
 	fb, due, flow := []FeedbackRow{}, map[string]DueRow{}, map[string]FlowRow{}
 	err := s.query(ctx, "feedback_figures", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String(), "rollup": tbl}, w.args,
@@ -324,8 +340,39 @@ func requiredDays(level string) uint64 {
 	return 1
 }
 
+// dialogueHosts returns every host's dialogues per month in f's period and
+// scope. With snapshots on, every host's months are read once per version
+// of dialogues_monthly (a few tens of thousands of rows) and filtered here,
+// in the query's order.
 func (s *Server) dialogueHosts(ctx context.Context, f Filter, sc Scope) ([]DialogueHost, error) {
-	w := cond(f, sc, tMonthly)
+	if s.snapshots == nil {
+		w := cond(f, sc, tMonthly)
+		return s.dialogueHostsWhere(ctx, w)
+	}
+	v, err := s.tableSnapshot(ctx, "dialogues_monthly", "dialogue_hosts", func(ctx context.Context) (any, error) {
+		return s.dialogueHostsWhere(ctx, &where{})
+	})
+	if err != nil {
+		return nil, err
+	}
+	// As cond with tMonthly: every month that overlaps the period.
+	from := time.Date(f.From.Year(), f.From.Month(), 1, 0, 0, 0, 0, Hanoi).Format("2006-01-02")
+	to := f.To.Format("2006-01-02")
+	list, restricted := f.communes(sc)
+	in := map[string]bool{}
+	for _, c := range list {
+		in[c] = true
+	}
+	out := []DialogueHost{}
+	for _, x := range v.([]DialogueHost) {
+		if x.Month >= from && x.Month <= to && (!restricted || in[x.Commune]) {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) dialogueHostsWhere(ctx context.Context, w *where) ([]DialogueHost, error) {
 	return collect(ctx, s, "dialogues_hosts", map[string]string{"where": w.String()}, w.args, func(r scanner, x *DialogueHost) error {
 		if err := r.Scan(&x.Month, &x.Commune, &x.HostLevel, &x.HostRole, &x.Held, &x.Participants, &x.Days); err != nil {
 			return err
@@ -388,9 +435,13 @@ func (s *Server) tableSnapshot(ctx context.Context, table, key string, load func
 		}
 		return load(ctx)
 	}
-	var version string
-	// Not through the ttl cache: the version must be read every time.
-	if err := s.queryVia(ctx, nil, "table_version", nil, []any{table}, func(r scanner) error { return r.Scan(&version) }); err != nil {
+	version, err := s.snapshots.version(ctx, table, s.now, func(ctx context.Context) (string, error) {
+		var v string
+		// Not through the ttl cache: the version must be read afresh.
+		err := s.queryVia(ctx, nil, "table_version", nil, []any{table}, func(r scanner) error { return r.Scan(&v) })
+		return v, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s.snapshots.value(ctx, key, version, load)
@@ -753,8 +804,19 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	if !ok {
 		order = listOrders["newest"]
 	}
-	if err := s.pageCut(ctx, w, o); err != nil {
-		return []ListItem{}, err
+	switch {
+	case o.search != "":
+		// The search's condition already reads text_folded for every row
+		// of the period, and ClickHouse reads the ids only of the rows
+		// that match it: a cut would be one more scan of the texts.
+	case o.order != "score" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic:
+		if err := s.pageDays(ctx, w, f, sc, o); err != nil {
+			return []ListItem{}, err
+		}
+	default:
+		if err := s.pageCut(ctx, w, o); err != nil {
+			return []ListItem{}, err
+		}
 	}
 	args := append(w.args, uint64(o.offset), uint64(o.limit))
 	// Two steps: the page's ids (light columns over the rows up to the
@@ -832,6 +894,41 @@ func (s *Server) pageCut(ctx context.Context, w *where, o listOptions) error {
 		w.add("((sentiment_label = '') < ? OR ((sentiment_label = '') = ? AND toFloat64(sentiment_score) <= ?))", unscored, unscored, score)
 	default:
 		w.add("day >= toDate(?) AND toUInt32(occurred_at) >= ?", day, at)
+	}
+	return nil
+}
+
+// pageDays adds to w, for the time orders, the days that hold the page:
+// the feedback roll-ups count every case once per day (without a topic
+// filter), so the newest days that together hold offset+limit cases hold
+// the newest page (and likewise for the oldest). That costs a small
+// roll-up query instead of pageCut's scan of the period in feedback_index.
+// When the period holds fewer cases than the page's end, w is left as is.
+func (s *Server) pageDays(ctx context.Context, w *where, f Filter, sc Scope, o listOptions) error {
+	if o.limit <= 0 {
+		return nil
+	}
+	byDay := f
+	byDay.Granularity = "day"
+	rows, err := s.feedbackGrouped(ctx, byDay, sc, "bucket")
+	if err != nil {
+		return err
+	}
+	// rows are ordered by day (YYYY-MM-DD).
+	if o.order == "newest" || o.order == "" {
+		slices.Reverse(rows)
+	}
+	need := uint64(o.offset + o.limit)
+	var n uint64
+	for _, r := range rows {
+		if n += r.Received; n >= need {
+			if o.order == "oldest" {
+				w.add("day <= toDate(?)", r.Key)
+			} else {
+				w.add("day >= toDate(?)", r.Key)
+			}
+			return nil
+		}
 	}
 	return nil
 }

@@ -67,6 +67,9 @@ type Server struct {
 	handler      http.Handler
 	// cache keeps query results for cfg.CacheTTL; nil when that is 0.
 	cache *queryCache
+	// authCache keeps who a token or session is for cfg.AuthCacheTTL; nil
+	// when that is 0.
+	authCache *authCache
 	// snapshots keeps table-wide answers until their table changes; nil
 	// when Config.NoSnapshots.
 	snapshots *snapshotCache
@@ -108,8 +111,9 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 		s.communeNames[u.Code] = u.Name
 	}
 	s.cache = newQueryCache(cfg.CacheTTL, 10000, func() time.Time { return s.now() })
+	s.authCache = newAuthCache(cfg.AuthCacheTTL, func() time.Time { return s.now() })
 	if !cfg.NoSnapshots {
-		s.snapshots = &snapshotCache{entries: map[string]*snapshot{}}
+		s.snapshots = newSnapshotCache()
 	}
 	if s.key, err = loadSessionKey(cfg, log); err != nil {
 		return nil, err

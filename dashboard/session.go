@@ -1,13 +1,11 @@
 package dashboard
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -108,7 +106,7 @@ func (s *Server) authenticate(c *gin.Context) {
 			s.unauthenticated(c, "the Authorization header must be \"Bearer <token>\"")
 			return
 		}
-		u, t, err := s.tokenUser(ctx, strings.TrimSpace(tok))
+		u, name, err := s.tokenUser(ctx, strings.TrimSpace(tok))
 		if err != nil {
 			if !errors.Is(err, auth.ErrNotFound) {
 				s.log.Error("token lookup failed", "err", err)
@@ -119,13 +117,13 @@ func (s *Server) authenticate(c *gin.Context) {
 			s.unauthenticated(c, "the token is unknown, revoked or expired")
 			return
 		}
-		c.Set(principalKey, &Principal{Username: u.Username, DisplayName: t.Name, Role: u.Role, Communes: u.Communes, Via: "token"})
+		c.Set(principalKey, &Principal{Username: u.Username, DisplayName: name, Role: u.Role, Communes: u.Communes, Via: "token"})
 		c.Next()
 		return
 	}
 	if v, err := c.Cookie(sessionCookie); err == nil {
 		if id, ok := s.sessionID(v); ok {
-			u, _, err := s.store.SessionUser(ctx, id)
+			u, err := s.sessionUser(ctx, id)
 			switch {
 			case err == nil:
 				c.Set(principalKey, &Principal{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Communes: u.Communes, Via: "session", sessionID: id})
@@ -141,36 +139,6 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.setCookie(c, sessionCookie, "", -1, http.SameSiteLaxMode)
 	}
 	s.unauthenticated(c, "sign in, or send an API token as Authorization: Bearer <token>")
-}
-
-// tokenUser is Store.TokenUser through the query cache (when on): a valid
-// token's user is kept for Config.CacheTTL, so a token revoked, or a user
-// disabled or changed, by another process is honoured within that time;
-// a change made through this process's Store is honoured at once (the key
-// holds the Store's generation), and so is the token's expiry. Unknown
-// tokens are never kept.
-func (s *Server) tokenUser(ctx context.Context, token string) (auth.User, auth.Token, error) {
-	if s.cache == nil {
-		return s.store.TokenUser(ctx, token)
-	}
-	type found struct {
-		u auth.User
-		t auth.Token
-	}
-	sum := sha256.Sum256([]byte(token))
-	key := fmt.Sprintf("token\x00%x\x00%d", sum, s.store.Generation())
-	v, err := s.cache.value(ctx, key, func(ctx context.Context) (any, error) {
-		u, t, err := s.store.TokenUser(ctx, token)
-		return found{u, t}, err
-	})
-	if err != nil {
-		return auth.User{}, auth.Token{}, err
-	}
-	f := v.(found)
-	if !f.t.ExpiresAt.IsZero() && !s.now().Before(f.t.ExpiresAt) {
-		return auth.User{}, auth.Token{}, auth.ErrNotFound
-	}
-	return f.u, f.t, nil
 }
 
 func (s *Server) unauthenticated(c *gin.Context, msg string) {
