@@ -53,6 +53,9 @@ type TableResponse struct {
 	Filter      map[string]any `json:"filter"`
 	Rows        any            `json:"rows"`
 	Total       *uint64        `json:"total,omitempty"`
+	// TotalCapped says that a search's count stopped at total: there are
+	// more matches.
+	TotalCapped bool `json:"total_capped,omitempty"`
 }
 
 // reply answers rows as JSON, or as CSV named name with ?format=csv.
@@ -121,7 +124,7 @@ func (s *Server) apiRoutes() map[string]gin.HandlerFunc {
 				return
 			}
 			fm := map[string]any{"period": f.Period, "locality": f.Locality, "topic": f.Topic, "channel": f.Channel, "q": q, "sort": order, "page": page}
-			c.JSON(http.StatusOK, TableResponse{From: f.From.Format("2006-01-02"), To: f.To.Format("2006-01-02"), Granularity: f.Granularity, Filter: fm, Rows: d.Items, Total: &d.Total})
+			c.JSON(http.StatusOK, TableResponse{From: f.From.Format("2006-01-02"), To: f.To.Format("2006-01-02"), Granularity: f.Granularity, Filter: fm, Rows: d.Items, Total: &d.Total, TotalCapped: d.TotalCapped})
 		},
 		"/cases/:id": func(c *gin.Context) {
 			id := c.Param("id")

@@ -213,65 +213,67 @@ func readRows(rows driver.Rows) ([]cachedRow, error) {
 
 // snapshotCache keeps answers that depend only on one table's contents
 // (e.g. every model's current state, summed per cell) until that table
-// changes. Each call first reads the table's version (table_version.sql:
-// one small query on system.parts, shared by the requests of the same
-// versionReuse) and recomputes only when it differs from the kept answer's,
-// so an answer is never more than versionReuse older than the table, unlike
-// the ttl cache. Concurrent calls for the same version run the load once.
+// changes. Each call first reads the table's version (see tableVersions)
+// and recomputes only when it differs from the kept answer's, so an answer
+// is never more than Config.VersionReuse older than the table, unlike the
+// ttl cache. Concurrent calls for the same version run the load once.
 type snapshotCache struct {
 	mu      sync.Mutex
 	entries map[string]*snapshot
-	// versions are the tables' versions being read or last read: requests
-	// arriving within versionReuse of a read's start share its answer
-	// instead of each sending one more query to system.parts.
-	versions map[string]*versionRead
-}
-
-// versionReuse is how long a table version read is shared: an answer kept
-// by the snapshot cache is at most this much (plus the read's own time)
-// older than its table, far inside the 2 s the projector's freshness
-// target allows from ingest to the API.
-const versionReuse = 200 * time.Millisecond
-
-type versionRead struct {
-	started time.Time
-	done    chan struct{} // closed when version and err are set
-	version string
-	err     error
 }
 
 func newSnapshotCache() *snapshotCache {
-	return &snapshotCache{entries: map[string]*snapshot{}, versions: map[string]*versionRead{}}
+	return &snapshotCache{entries: map[string]*snapshot{}}
 }
 
-// version returns table's version from a read started less than
-// versionReuse ago (waiting for it when still running), or from a new read.
-func (c *snapshotCache) version(ctx context.Context, table string, now func() time.Time, read func(context.Context) (string, error)) (string, error) {
-	c.mu.Lock()
-	r := c.versions[table]
-	if r == nil || now().Sub(r.started) >= versionReuse {
-		r = &versionRead{started: now(), done: make(chan struct{})}
-		c.versions[table] = r
-		c.mu.Unlock()
+// tableVersions reads the version of every table of the database
+// (table_version.sql: one small query on system.parts) for the snapshot
+// and result caches. A read started less than reuse ago is shared (waited
+// for when still running), so that a busy dashboard sends a few of these
+// reads a second rather than one per query; an answer kept by either cache
+// is then at most reuse (plus the read's own time) older than its tables.
+// With reuse 0 every call reads afresh.
+type tableVersions struct {
+	reuse time.Duration
+	now   func() time.Time
+
+	mu  sync.Mutex
+	cur *versionRead
+}
+
+type versionRead struct {
+	started  time.Time
+	done     chan struct{} // closed when versions and err are set
+	versions map[string]string
+	err      error
+}
+
+func (v *tableVersions) get(ctx context.Context, read func(context.Context) (map[string]string, error)) (map[string]string, error) {
+	v.mu.Lock()
+	r := v.cur
+	if r == nil || v.reuse <= 0 || v.now().Sub(r.started) >= v.reuse {
+		r = &versionRead{started: v.now(), done: make(chan struct{})}
+		v.cur = r
+		v.mu.Unlock()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotLoadTimeout)
-		r.version, r.err = read(rctx)
+		r.versions, r.err = read(rctx)
 		cancel()
 		if r.err != nil {
-			c.mu.Lock()
-			if c.versions[table] == r {
-				delete(c.versions, table)
+			v.mu.Lock()
+			if v.cur == r {
+				v.cur = nil
 			}
-			c.mu.Unlock()
+			v.mu.Unlock()
 		}
 		close(r.done)
-		return r.version, r.err
+		return r.versions, r.err
 	}
-	c.mu.Unlock()
+	v.mu.Unlock()
 	select {
 	case <-r.done:
-		return r.version, r.err
+		return r.versions, r.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 

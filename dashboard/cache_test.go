@@ -111,7 +111,7 @@ func TestQueryCacheTTLSingleflightErrors(t *testing.T) {
 func TestCachedAnswersMatch(t *testing.T) {
 	// The reference computes everything in ClickHouse per request: no ttl
 	// cache, no snapshots.
-	e := newEnv(t, func(c *Config) { c.CacheTTL = 0; c.NoSnapshots = true })
+	e := newEnv(t, func(c *Config) { c.CacheTTL = 0; c.NoSnapshots = true; c.NoResultCache = true })
 	seedBasic(t, e)
 	seedCampaigns(t, e)
 	now := time.Now()
@@ -121,12 +121,12 @@ func TestCachedAnswersMatch(t *testing.T) {
 	})
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")
-	// Against it: the ttl cache with snapshots, and snapshots alone (the
-	// default).
+	// Against it: the ttl cache with snapshots, and the defaults (snapshots
+	// and the result cache).
 	var others []*testEnv
 	for _, ttl := range []time.Duration{time.Minute, 0} {
 		cfg := e.s.cfg
-		cfg.CacheTTL, cfg.NoSnapshots = ttl, false
+		cfg.CacheTTL, cfg.NoSnapshots, cfg.NoResultCache = ttl, false, false
 		srv, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
 		if err != nil {
 			t.Fatal(err)
@@ -220,4 +220,49 @@ func TestSnapshotsFollowTheTable(t *testing.T) {
 	itest.Eventually(t, 10*time.Second, "the first commitment", func() bool { return made() == 1 })
 	insertEvents(t, e.conn, []ev{{Type: "commitment.made", ID: "CM-S2", Commune: "18073", At: now.Add(-time.Hour), Due: now.Add(time.Hour)}})
 	itest.Eventually(t, 10*time.Second, "the second commitment in the answer", func() bool { return made() == 2 })
+}
+
+// TestResultCacheFollowsTheTables checks the result cache with the default
+// version reuse: an identical query is answered from the cache, and an
+// answer follows its table within moments of a change.
+func TestResultCacheFollowsTheTables(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Auth = "off"; c.VersionReuse = DefaultConfig().VersionReuse })
+	if e.s.results == nil {
+		t.Fatal("the result cache is off by default")
+	}
+	seedBasic(t, e)
+	received := func(path string) uint64 {
+		code, body := e.apiGet("", path)
+		if code != 200 {
+			t.Fatalf("%s: %d %.300s", path, code, body)
+		}
+		var r struct {
+			Total uint64 `json:"total"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Total
+	}
+	const path = "/api/v1/feedback/volume?granularity=week"
+	itest.Eventually(t, 10*time.Second, "the seeded feedback", func() bool { return received(path) == 10 })
+	entries := func() int {
+		e.s.results.mu.Lock()
+		defer e.s.results.mu.Unlock()
+		return len(e.s.results.entries)
+	}
+	n := entries()
+	if received(path) != 10 || entries() != n {
+		t.Fatalf("the same query again made %d new cache entries; want it answered from the cache", entries()-n)
+	}
+	if received(path+"&channel=hotline_1022") != 6 || entries() == n {
+		t.Fatal("another filter must be a query of its own")
+	}
+	insertEvents(t, e.conn, []ev{{Type: "feedback.received", ID: "FB-R-1", Commune: "18073", Channel: "hotline_1022",
+		Topics: []string{"environment"}, Text: "Đèn đường hỏng", At: time.Now().Add(-time.Hour)}})
+	start := time.Now()
+	itest.Eventually(t, 10*time.Second, "the new feedback in the answer", func() bool { return received(path) == 11 })
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the answer followed the table after %s", took)
+	}
 }

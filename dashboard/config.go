@@ -60,6 +60,17 @@ type Config struct {
 	// snapshotCache), so those indicators are computed in ClickHouse for
 	// each request. For tests that compare both ways; default false.
 	NoSnapshots bool
+	// NoResultCache turns off the result cache: the rows of an identical
+	// query (same SQL, filter, scope and reference time) reused while none
+	// of the tables it reads has changed. For tests that compare both ways;
+	// default false (on). The ttl cache, when on, replaces it.
+	NoResultCache bool
+	// VersionReuse is how long one read of the tables' versions serves the
+	// snapshot and result caches: their answers are at most this much
+	// (plus the read's time) older than the tables. Default 200ms, far
+	// inside the 2 s allowed from ingest to the API; 0 reads the versions
+	// for every query.
+	VersionReuse time.Duration
 	// NoMonthly makes feedback queries read the daily cell roll-up even for
 	// periods of whole months (tests compare the two).
 	NoMonthly bool
@@ -75,7 +86,8 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:8081", OpsAddr: "127.0.0.1:9103", DefaultDays: 180, Province: "42", Auth: "on",
-		SessionTTL: 12 * time.Hour, HotspotK: 2, HotspotMinCount: 3, AuthCacheTTL: 2 * time.Second}
+		SessionTTL: 12 * time.Hour, HotspotK: 2, HotspotMinCount: 3, AuthCacheTTL: 2 * time.Second,
+		VersionReuse: 200 * time.Millisecond}
 }
 
 // RegisterFlags binds the fields to flags on fs. The province flag is

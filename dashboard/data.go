@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -48,7 +49,70 @@ func fptr(x float64) *float64 { return &x }
 // query runs a named query with its placeholders filled and scans every
 // row with scan.
 func (s *Server) query(ctx context.Context, name string, vars map[string]string, args []any, scan func(r scanner) error) error {
+	if s.cache == nil && s.results != nil {
+		return s.queryVersioned(ctx, name, vars, args, scan)
+	}
 	return s.queryVia(ctx, s.cache, name, vars, args, scan)
+}
+
+// tableVersions returns every table's version (see tableVersions).
+func (s *Server) tableVersions(ctx context.Context) (map[string]string, error) {
+	return s.versions.get(ctx, func(ctx context.Context) (map[string]string, error) {
+		m := map[string]string{}
+		// Not through a cache: the versions must be read afresh.
+		err := s.queryVia(ctx, nil, "table_version", nil, nil, func(r scanner) error {
+			var t, v string
+			if err := r.Scan(&t, &v); err != nil {
+				return err
+			}
+			m[t] = v
+			return nil
+		})
+		return m, err
+	})
+}
+
+// tablesRe finds the tables a dashboard query reads: every name after FROM
+// or JOIN (the queries are this package's files, their placeholders filled
+// with whitelisted SQL).
+var tablesRe = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_]*)\b`)
+
+// queryVersioned is query through the result cache: the rows of an
+// identical query (same SQL and bound values) are reused while none of the
+// tables it reads has changed, so an answer is never more than
+// Config.VersionReuse older than the tables.
+func (s *Server) queryVersioned(ctx context.Context, name string, vars map[string]string, args []any, scan func(r scanner) error) error {
+	sql, ok := s.queries[name]
+	if !ok {
+		panic("dashboard: no query " + name)
+	}
+	sql = fillSQL(sql, vars)
+	versions, err := s.tableVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("query %s: table versions: %w", name, err)
+	}
+	var key strings.Builder
+	key.WriteString(cacheKey(sql, args))
+	for _, m := range tablesRe.FindAllStringSubmatch(sql, -1) {
+		key.WriteString("\x00" + m[1] + "@" + versions[m[1]])
+	}
+	cached, err := s.results.rows(ctx, key.String(), func(ctx context.Context) ([]cachedRow, error) {
+		rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		return readRows(rows)
+	})
+	if err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
+	}
+	for _, r := range cached {
+		if err := scan(r); err != nil {
+			return fmt.Errorf("query %s: scan: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // queryVia is query through cache c (nil: straight to ClickHouse).
@@ -435,15 +499,11 @@ func (s *Server) tableSnapshot(ctx context.Context, table, key string, load func
 		}
 		return load(ctx)
 	}
-	version, err := s.snapshots.version(ctx, table, s.now, func(ctx context.Context) (string, error) {
-		var v string
-		// Not through the ttl cache: the version must be read afresh.
-		err := s.queryVia(ctx, nil, "table_version", nil, []any{table}, func(r scanner) error { return r.Scan(&v) })
-		return v, err
-	})
+	versions, err := s.tableVersions(ctx)
 	if err != nil {
 		return nil, err
 	}
+	version := versions[table]
 	return s.snapshots.value(ctx, key, version, load)
 }
 
@@ -765,12 +825,16 @@ type ListItem struct {
 }
 
 type listOptions struct {
-	search     string // folded search term
-	order      string // newest | oldest | score
-	offset     int
-	limit      int
-	from, to   time.Time // optional exact time window instead of f's days
-	emptyTopic bool      // topic filter "" means feedback with no topic
+	// total is the count feedbackCount gave, when known (0: unknown), and
+	// totalCapped whether it stopped at its cap.
+	total       uint64
+	totalCapped bool
+	search      string // folded search term
+	order       string // newest | oldest | score
+	offset      int
+	limit       int
+	from, to    time.Time // optional exact time window instead of f's days
+	emptyTopic  bool      // topic filter "" means feedback with no topic
 }
 
 var listOrders = map[string]string{
@@ -818,21 +882,47 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 			return []ListItem{}, err
 		}
 	}
-	args := append(w.args, uint64(o.offset), uint64(o.limit))
 	// Two steps: the page's ids (light columns over the rows up to the
 	// page's end), then the wide columns of those rows by primary key.
+	list := func(w *where) ([]rowKey, error) {
+		var page []rowKey
+		args := append(slices.Clone(w.args), uint64(o.offset), uint64(o.limit))
+		err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order}, args,
+			func(r scanner) error {
+				var k rowKey
+				if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
+					return err
+				}
+				page = append(page, k)
+				return nil
+			})
+		return page, err
+	}
 	var page []rowKey
-	err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order}, args,
-		func(r scanner) error {
-			var k rowKey
-			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
-				return err
+	var err error
+	full := true
+	if o.search != "" && o.order != "score" && (o.total == 0 || o.totalCapped || o.total >= uint64(o.offset+o.limit)) {
+		// A search in time order: first in the period's newest (or
+		// oldest) days only. A window holding a whole page holds the
+		// page, since every row outside it sorts after every row in it.
+		for _, days := range searchWindows {
+			ww, ok := searchWindow(w, f, o, days, day(s.now()))
+			if !ok {
+				break
 			}
-			page = append(page, k)
-			return nil
-		})
-	if err != nil {
-		return []ListItem{}, err
+			if page, err = list(ww); err != nil {
+				return []ListItem{}, err
+			}
+			if len(page) == o.limit {
+				full = false
+				break
+			}
+		}
+	}
+	if full {
+		if page, err = list(w); err != nil {
+			return []ListItem{}, err
+		}
 	}
 	got, err := s.listRows(ctx, page)
 	if err != nil {
@@ -845,6 +935,34 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 		}
 	}
 	return out, nil
+}
+
+// searchWindows are the spans, in days from the period's newest (or
+// oldest) end, in which a search in time order looks for its page before
+// it reads the whole period.
+var searchWindows = []int{7, 31, 92}
+
+// searchWindow returns w limited to the days newest (or oldest, by o) of
+// f's period, which ends today at the latest; false when the period is not
+// longer than that.
+func searchWindow(w *where, f Filter, o listOptions, days int, today time.Time) (*where, bool) {
+	from, to := f.From, f.To
+	if !o.from.IsZero() {
+		from, to = day(o.from), day(o.to)
+	}
+	if to.After(today) {
+		to = today
+	}
+	if to.Sub(from) < time.Duration(days)*24*time.Hour {
+		return nil, false
+	}
+	ww := &where{parts: slices.Clone(w.parts), args: slices.Clone(w.args)}
+	if o.order == "oldest" {
+		ww.add("day <= toDate(?)", from.AddDate(0, 0, days-1).Format("2006-01-02"))
+	} else {
+		ww.add("day >= toDate(?)", to.AddDate(0, 0, -(days-1)).Format("2006-01-02"))
+	}
+	return ww, true
 }
 
 // pageCut adds to w the condition "at or before the page's last row" in
@@ -1020,21 +1138,38 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 	return got, nil
 }
 
-func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (uint64, error) {
+// searchCountCap is where a search's count stops: "more than 10,000
+// results" is all a reader needs, and counting every match of a common
+// word would read every text of the period.
+// (A variable for tests.)
+var searchCountCap = 10000
+
+// feedbackCount returns how many cases the list of o pages through. For a
+// search the count stops above searchCountCap: capped is then true and n
+// is searchCountCap.
+func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (n uint64, capped bool, err error) {
 	if o.search == "" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic {
 		// Without a search or topic filter every case counts once in the
 		// roll-ups (is_primary = 1): their received is the count.
 		fb, err := s.feedbackGrouped(ctx, f, sc, "total")
 		if err != nil || len(fb) == 0 {
-			return 0, err
+			return 0, false, err
 		}
-		return fb[0].Received, nil
+		return fb[0].Received, false, nil
 	}
 	w := s.listWhere(f, sc, o)
-	var n uint64
-	err := s.query(ctx, "feedback_count", map[string]string{"where": w.String()}, w.args,
+	if o.search == "" {
+		err = s.query(ctx, "feedback_count", map[string]string{"where": w.String()}, w.args,
+			func(r scanner) error { return r.Scan(&n) })
+		return n, false, err
+	}
+	args := append(w.args, uint64(searchCountCap+1))
+	err = s.query(ctx, "feedback_count_capped", map[string]string{"where": w.String()}, args,
 		func(r scanner) error { return r.Scan(&n) })
-	return n, err
+	if n > uint64(searchCountCap) {
+		return uint64(searchCountCap), true, err
+	}
+	return n, false, err
 }
 
 // CaseStatus is the current state of a feedback case.

@@ -101,6 +101,28 @@ func TestExplorerPagesMatchDirectQuery(t *testing.T) {
 			}
 		}
 	}
+	// A search's count stops at its cap, and says so; below the cap it is
+	// exact.
+	var matches uint64
+	if err := e.conn.QueryRow(t.Context(), "SELECT count() FROM feedback_index WHERE day >= toDate(?) AND day <= toDate(?) AND "+searchCond,
+		from, to, "huong khe", "huong khe").Scan(&matches); err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int) { searchCountCap = old }(searchCountCap)
+	for _, limit := range []int{int(matches) - 1, int(matches)} {
+		searchCountCap = limit
+		code, body := e.apiGet(tok, fmt.Sprintf("/api/v1/feedback?from=%s&to=%s&q=huong+khe", from, to))
+		var r struct {
+			Total  uint64 `json:"total"`
+			Capped bool   `json:"total_capped"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil {
+			t.Fatalf("search: %d %v %.300s", code, err, body)
+		}
+		if wantCapped := limit < int(matches); r.Total != uint64(limit) || r.Capped != wantCapped {
+			t.Fatalf("cap %d, %d matches: total %d, capped %v; want %d, %v", limit, matches, r.Total, r.Capped, limit, wantCapped)
+		}
+	}
 	if checked < 1500 {
 		t.Fatalf("only %d rows compared; the data is too thin for the test to mean much", checked)
 	}

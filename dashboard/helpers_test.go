@@ -181,6 +181,9 @@ func newEnv(t testing.TB, mut func(*Config)) *testEnv {
 	_, conn := itest.ClickHouse(t)
 	cfg := DefaultConfig()
 	cfg.SessionKey = strings.Repeat("k", 40)
+	// Tests insert and then read at once: every query reads the tables'
+	// versions afresh (TestResultCacheFollowsTheTables covers the reuse).
+	cfg.VersionReuse = 0
 	if mut != nil {
 		mut(&cfg)
 	}

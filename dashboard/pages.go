@@ -218,13 +218,16 @@ func (s *Server) shareChart(p *Page, id, title string, rows []FeedbackRow) Chart
 
 // FeedbackData is the feedback explorer.
 type FeedbackData struct {
-	Query    string
-	Sort     string
-	Items    []ListItem
-	Total    uint64
-	Page     int
-	Pages    int
-	PageSize int
+	Query string
+	Sort  string
+	Items []ListItem
+	Total uint64
+	// TotalCapped: a search's count stopped at Total (searchCountCap);
+	// there are more.
+	TotalCapped bool
+	Page        int
+	Pages       int
+	PageSize    int
 }
 
 const pageSize = 50
@@ -256,9 +259,10 @@ func (s *Server) feedbackData(c *gin.Context, f Filter, sc Scope, lang, q, order
 	d := FeedbackData{Query: q, Sort: order, Page: page, PageSize: pageSize}
 	o := listOptions{search: Fold(q), order: order, offset: (page - 1) * pageSize, limit: pageSize}
 	var err error
-	if d.Total, err = s.feedbackCount(ctx, f, sc, o); err != nil {
+	if d.Total, d.TotalCapped, err = s.feedbackCount(ctx, f, sc, o); err != nil {
 		return d, err
 	}
+	o.total, o.totalCapped = d.Total, d.TotalCapped
 	d.Pages = int((d.Total + pageSize - 1) / pageSize)
 	d.Items, err = s.feedbackItems(ctx, f, sc, o, lang)
 	return d, err

@@ -70,6 +70,11 @@ type Server struct {
 	// authCache keeps who a token or session is for cfg.AuthCacheTTL; nil
 	// when that is 0.
 	authCache *authCache
+	// results keeps query rows while their tables are unchanged; nil when
+	// cfg.NoResultCache (or when the ttl cache is on).
+	results *queryCache
+	// versions reads the tables' versions for snapshots and results.
+	versions *tableVersions
 	// snapshots keeps table-wide answers until their table changes; nil
 	// when Config.NoSnapshots.
 	snapshots *snapshotCache
@@ -112,6 +117,12 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 	}
 	s.cache = newQueryCache(cfg.CacheTTL, 10000, func() time.Time { return s.now() })
 	s.authCache = newAuthCache(cfg.AuthCacheTTL, func() time.Time { return s.now() })
+	s.versions = &tableVersions{reuse: cfg.VersionReuse, now: func() time.Time { return s.now() }}
+	if !cfg.NoResultCache && s.cache == nil {
+		// Entries are keyed by their tables' versions, so they never go
+		// stale; the long ttl only lets unused ones be evicted.
+		s.results = newQueryCache(time.Hour, 5000, func() time.Time { return s.now() })
+	}
 	if !cfg.NoSnapshots {
 		s.snapshots = newSnapshotCache()
 	}

@@ -47,7 +47,6 @@ NEVER = [
 # files get 0 for every ?.
 PARAMS = {
     "case_events.sql": ["'F-1'", "'F-1'", "'F-1'", "'F-1'"],
-    "table_version.sql": ["'models'"],
     "case_status.sql": ["['F-1']"],
     "case_list_status.sql": ["['F-1']"],
     "feedback_list.sql": ["0", "10"],
