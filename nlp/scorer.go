@@ -134,9 +134,17 @@ func (s *Scorer) Lexicon() *topic.Lexicon { return s.lex }
 
 // Score scores one text.
 func (s *Scorer) Score(text string) Result {
+	return s.ScoreNormalized(textnorm.Normalize(text), true)
+}
+
+// ScoreNormalized scores a text that is already normalised: Score(text) is
+// ScoreNormalized(textnorm.Normalize(text), true). With topics false it
+// skips the topic lexicon and leaves Result.Topics nil, for callers that
+// need only the sentiment.
+func (s *Scorer) ScoreNormalized(normalized string, topics bool) Result {
 	sc := s.pool.Get().(*scratch)
 	defer s.pool.Put(sc)
-	sc.toks = textnorm.Tokenize(text, sc.toks[:0])
+	sc.toks = textnorm.TokenizeNormalized(normalized, sc.toks[:0])
 	sc.feats = s.sent.Model.Features.Extract(sc.toks, sc.feats[:0])
 	var p [3]float64
 	cls := s.sent.Predict(sc.feats, &p)
@@ -150,6 +158,9 @@ func (s *Scorer) Score(text string) Result {
 	}
 	if s.top > 0 {
 		r.Explain = s.sent.Explain(sc.toks, sc.feats, cls, s.top, nil)
+	}
+	if !topics {
+		return r
 	}
 	ts := s.lex.Score(sc.toks, sc.matches[:0])
 	if len(ts) > 0 {

@@ -240,7 +240,11 @@ func appendJSONFloat(b []byte, f float64) []byte {
 // empty, or another version, it is built here.
 func scoreFeedback(sc, topicsOnly *nlp.Scorer, method string, r *eventRow) {
 	ev := r.ev
-	r.folded = textnorm.Strip(textnorm.Normalize(ev.Text))
+	// event.Decoder has put the text in NFC, so it is normalised once here
+	// (lower case) and that form is both folded and scored, instead of
+	// normalising it again for each.
+	norm := textnorm.NormalizeNFC(ev.Text)
+	r.folded = textnorm.Strip(norm)
 	if len(ev.Topics) > 0 {
 		r.topicsMethod = "sender"
 	}
@@ -256,7 +260,8 @@ func scoreFeedback(sc, topicsOnly *nlp.Scorer, method string, r *eventRow) {
 	if ev.Sentiment != nil && topicsOnly != nil {
 		sc = topicsOnly
 	}
-	res := sc.Score(ev.Text)
+	// Topics are scored only when they will be used.
+	res := sc.ScoreNormalized(norm, len(ev.Topics) == 0)
 	if v, ok := strings.CutPrefix(method, "model:"); !ok || v != res.ModelVersion {
 		method = "model:" + res.ModelVersion
 	}

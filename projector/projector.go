@@ -222,6 +222,9 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 		size     int
 		deadline <-chan time.Time
 		timer    *time.Timer
+		// The lag gauge of each partition, looked up once rather than
+		// per message (WithLabelValues hashes and locks).
+		lag = map[partKey]prometheus.Gauge{}
 	)
 	flush := func(fctx context.Context) error {
 		if timer != nil {
@@ -232,6 +235,9 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 			return nil
 		}
 		err := p.flush(ctx, fctx, gen, batch)
+		// Drop the written messages' values now, not when the next batch
+		// overwrites their slots.
+		clear(batch)
 		batch, size = batch[:0], 0
 		return err
 	}
@@ -240,7 +246,12 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 		case m := <-msgs:
 			batch = append(batch, m)
 			size += len(m.Value) + len(m.Key)
-			p.m.lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition)).Set(float64(max(m.HighWaterMark-m.Offset-1, 0)))
+			g, ok := lag[partKey{m.Topic, m.Partition}]
+			if !ok {
+				g = p.m.lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition))
+				lag[partKey{m.Topic, m.Partition}] = g
+			}
+			g.Set(float64(max(m.HighWaterMark-m.Offset-1, 0)))
 			if timer == nil {
 				timer = time.NewTimer(p.cfg.FlushInterval)
 				deadline = timer.C

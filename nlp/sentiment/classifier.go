@@ -86,11 +86,6 @@ func (c *Classifier) Explain(toks []textnorm.Token, feats []linear.Feature, cls,
 	if k <= 0 {
 		return nil
 	}
-	type span struct {
-		start, n int
-		neg      bool
-		w        float64
-	}
 	var buf [128]span
 	spans := buf[:0]
 	for _, f := range feats {
@@ -117,26 +112,91 @@ func (c *Classifier) Explain(toks []textnorm.Token, feats []linear.Feature, cls,
 			spans = append(spans, span{start: int(f.Start), n: int(f.N), neg: neg, w: contrib})
 		}
 	}
-	// slices.SortStableFunc keeps spans on the stack (sort.SliceStable's
-	// reflection moved them to the heap on every call).
-	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(b.w, a.w) })
+	var topBuf [8]span
+	ranked := topSpans(spans, k, topBuf[:0])
 	out := scratch[:0]
-	for _, s := range spans {
+	for _, s := range ranked {
 		if len(out) >= k || s.w <= 0 {
 			break
-		}
-		var b strings.Builder
-		for i := s.start; i < s.start+s.n && i < len(toks); i++ {
-			if i > s.start {
-				b.WriteByte(' ')
-			}
-			b.WriteString(toks[i].Text)
 		}
 		kind := "ngram"
 		if s.neg {
 			kind = "negated"
 		}
-		out = append(out, Contribution{Text: b.String(), Kind: kind, Weight: float64(int64(s.w*1e4+0.5)) / 1e4})
+		if cap(out) == 0 {
+			out = make([]Contribution, 0, min(k, len(ranked)))
+		}
+		out = append(out, Contribution{Text: spanText(toks, s.start, s.n), Kind: kind, Weight: float64(int64(s.w*1e4+0.5)) / 1e4})
 	}
 	return out
+}
+
+// spanText is the text of n tokens from start, separated by spaces. A
+// single token's text is returned as it is, without a copy.
+func spanText(toks []textnorm.Token, start, n int) string {
+	end := min(start+n, len(toks))
+	if start < 0 || start >= end {
+		return ""
+	}
+	if end == start+1 {
+		return toks[start].Text
+	}
+	size := end - start - 1
+	for i := start; i < end; i++ {
+		size += len(toks[i].Text)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i := start; i < end; i++ {
+		if i > start {
+			b.WriteByte(' ')
+		}
+		b.WriteString(toks[i].Text)
+	}
+	return b.String()
+}
+
+// span is one surface span of a text and its summed contribution.
+type span struct {
+	start, n int
+	neg      bool
+	w        float64
+}
+
+// topSpans returns the spans that Explain reports, in its order: the first
+// k of spans stable-sorted by descending weight, up to the first weight
+// that is not positive. For k up to cap(top) and no NaN weight it selects
+// them into top in one pass, without sorting every span; otherwise it
+// sorts spans in place. slices.SortStableFunc keeps spans on the stack
+// (sort.SliceStable's reflection moved them to the heap on every call).
+func topSpans(spans []span, k int, top []span) []span {
+	if k <= cap(top) {
+		top = top[:0]
+		for _, s := range spans {
+			if s.w != s.w {
+				return sortSpans(spans)
+			}
+			if !(s.w > 0) || len(top) == k && !(s.w > top[k-1].w) {
+				continue
+			}
+			// After every kept span of equal or greater weight: a
+			// stable sort keeps equal weights in their order.
+			j := len(top)
+			for j > 0 && top[j-1].w < s.w {
+				j--
+			}
+			if len(top) < k {
+				top = append(top, span{})
+			}
+			copy(top[j+1:], top[j:len(top)-1])
+			top[j] = s
+		}
+		return top
+	}
+	return sortSpans(spans)
+}
+
+func sortSpans(spans []span) []span {
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(b.w, a.w) })
+	return spans
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -43,9 +44,46 @@ func Normalize(s string) string {
 		s = norm.NFC.String(s)
 	}
 	if hasUpper(s) {
-		s = strings.ToLower(s)
+		s = toLower(s)
 	}
 	return s
+}
+
+// NormalizeNFC is Normalize for text already in Unicode NFC (for example
+// an event's text, which event.Decoder normalises): lower case only,
+// without checking the normal form again. For s in NFC it returns exactly
+// Normalize(s).
+func NormalizeNFC(s string) string {
+	if hasUpper(s) {
+		s = toLower(s)
+	}
+	return s
+}
+
+// toLower is strings.ToLower, byte for byte, in one pass and one
+// allocation: ASCII bytes are mapped directly, other runes by
+// unicode.ToLower. Invalid UTF-8, which strings.ToLower keeps or replaces
+// depending on where it is, is left to strings.ToLower.
+func toLower(s string) string {
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return strings.ToLower(s)
+		}
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+		i += n
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 func isASCII(s string) bool {
@@ -158,7 +196,20 @@ func ToneKey(syllable string) string {
 func Strip(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		// ASCII runs are copied as they are: no ASCII rune is a mark or
+		// a Vietnamese letter with a diacritic.
+		j := i
+		for j < len(s) && s[j] < utf8.RuneSelf {
+			j++
+		}
+		if j > i {
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
 		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
@@ -177,7 +228,14 @@ func isWordRune(r rune) bool {
 // Tokenize normalises s and appends its tokens to dst, returning the
 // extended slice. Reusing dst across calls avoids allocation.
 func Tokenize(s string, dst []Token) []Token {
-	s = Normalize(s)
+	return TokenizeNormalized(Normalize(s), dst)
+}
+
+// TokenizeNormalized is Tokenize for s that is already Normalize's (or, for
+// text in NFC, NormalizeNFC's) result: Tokenize(s, dst) is
+// TokenizeNormalized(Normalize(s), dst). It lets a caller that needs the
+// normalised text itself normalise once.
+func TokenizeNormalized(s string, dst []Token) []Token {
 	tc := teencode()
 	i := 0
 	for i < len(s) {
