@@ -96,7 +96,13 @@ func (s *Server) queryVersioned(ctx context.Context, name string, vars map[strin
 	for _, m := range tablesRe.FindAllStringSubmatch(sql, -1) {
 		key.WriteString("\x00" + m[1] + "@" + versions[m[1]])
 	}
-	cached, err := s.results.rows(ctx, key.String(), func(ctx context.Context) ([]cachedRow, error) {
+	return s.cachedQuery(ctx, s.results, key.String(), name, sql, args, scan)
+}
+
+// cachedQuery scans the rows of sql kept under key in c, running it once
+// when they are not there.
+func (s *Server) cachedQuery(ctx context.Context, c *queryCache, key, name, sql string, args []any, scan func(r scanner) error) error {
+	cached, err := c.rows(ctx, key, func(ctx context.Context) ([]cachedRow, error) {
 		rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
 		if err != nil {
 			return nil, err
@@ -123,23 +129,7 @@ func (s *Server) queryVia(ctx context.Context, c *queryCache, name string, vars 
 	}
 	sql = fillSQL(sql, vars)
 	if c != nil {
-		cached, err := c.rows(ctx, cacheKey(sql, args), func(ctx context.Context) ([]cachedRow, error) {
-			rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
-			if err != nil {
-				return nil, err
-			}
-			defer rows.Close()
-			return readRows(rows)
-		})
-		if err != nil {
-			return fmt.Errorf("query %s: %w", name, err)
-		}
-		for _, r := range cached {
-			if err := scan(r); err != nil {
-				return fmt.Errorf("query %s: scan: %w", name, err)
-			}
-		}
-		return nil
+		return s.cachedQuery(ctx, c, cacheKey(sql, args), name, sql, args, scan)
 	}
 	rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
 	if err != nil {
