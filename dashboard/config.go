@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -104,6 +105,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.HotspotK, "dashboard-hotspot-k", c.HotspotK, "hot spot when the last 24 h exceed the 7-day mean + k·σ")
 	fs.IntVar(&c.HotspotMinCount, "dashboard-hotspot-min", c.HotspotMinCount, "least feedback in the last 24 h for a hot spot")
 	fs.DurationVar(&c.CacheTTL, "dashboard-cache-ttl", c.CacheTTL, "keep indicator query answers this long for identical queries (same filter and scope), e.g. 10s; 0 (default) turns the cache off")
+	fs.BoolFunc("dashboard-no-result-cache", "turn off the result cache (identical queries sharing answers while their tables are unchanged); for measurements", func(v string) error {
+		off, err := strconv.ParseBool(v)
+		c.NoResultCache = off
+		return err
+	})
 	fs.DurationVar(&c.AuthCacheTTL, "dashboard-auth-cache-ttl", c.AuthCacheTTL, "keep who a valid API token or session belongs to this long; a revocation made by another process (e.g. the users CLI) takes up to this long to apply; 0 reads the user store on every request")
 	fs.IntVar(&c.QueryThreads, "dashboard-query-threads", c.QueryThreads, "ClickHouse max_threads for each dashboard query; 0 keeps the server's setting")
 	fs.StringVar(&c.DevDir, "dashboard-dev-dir", c.DevDir, "serve templates and static files from this dashboard/ folder instead of the embedded copies")
