@@ -72,7 +72,7 @@ type Config struct {
 	// inside the 2 s allowed from ingest to the API; 0 reads the versions
 	// for every query.
 	VersionReuse time.Duration
-	// NoMonthly makes feedback queries read the daily cell roll-up even for
+	// NoMonthly makes feedback queries read the daily roll-ups even for
 	// periods of whole months (tests compare the two).
 	NoMonthly bool
 	// QueryThreads is ClickHouse's max_threads for each dashboard query; 0

@@ -191,32 +191,33 @@ func keyExpr(by string, f Filter, date string) string {
 
 // rollup returns the table (and how filters apply to it) that answers a
 // feedback, due or flow query of f in scope sc grouped by by with the
-// fewest rows read, among the roll-ups of migrations 0003 and 0006:
-// feedback_commune_daily when there is no topic or channel filter and no
-// topic grouping; feedback_topic_channel_daily (no commune column) for the
-// others over the whole province not grouped by commune; else the cells
-// (topic × channel × commune): feedback_cell_monthly when the period is
-// whole months and the query needs no finer time than a month, else
-// feedback_cell_daily. Every roll-up holds the same sums as the 0002 daily
-// tables, so the answer is the same.
+// fewest rows read, among the roll-ups of migrations 0003, 0006 and 0008:
+// by commune (feedback_commune_*) when there is no topic or channel filter
+// and no topic grouping; by topic and channel (feedback_topic_channel_*,
+// no commune column) for the others over the whole province not grouped
+// by commune; else the cells (topic × channel × commune,
+// feedback_cell_*). Each is read by month (*_monthly) when the period is
+// whole months and the query needs no finer time than a month, else by day
+// (*_daily). Every roll-up holds the same sums as the 0002 daily tables,
+// so the answer is the same.
 func (s *Server) rollup(f Filter, sc Scope, by string) (string, table) {
 	_, restricted := f.communes(sc)
 	wide := !restricted && by != "commune"
-	cells := "feedback_cell_daily"
+	per := "_daily"
 	if !s.cfg.NoMonthly && wholeMonths(f, by) {
-		cells = "feedback_cell_monthly"
+		per = "_monthly"
 	}
 	switch {
 	case by == "topic" && wide:
-		return "feedback_topic_channel_daily", tRollTCCells
+		return "feedback_topic_channel" + per, tRollTCCells
 	case by == "topic":
-		return cells, tRollCells
+		return "feedback_cell" + per, tRollCells
 	case f.Topic == "" && f.Channel == "":
-		return "feedback_commune_daily", tRollCommune
+		return "feedback_commune" + per, tRollCommune
 	case wide:
-		return "feedback_topic_channel_daily", tRollTC
+		return "feedback_topic_channel" + per, tRollTC
 	}
-	return cells, tRollCell
+	return "feedback_cell" + per, tRollCell
 }
 
 // wholeMonths reports whether a monthly roll-up (day = the month's first

@@ -17,9 +17,9 @@ import (
 	"dvpulse/internal/svc"
 )
 
-// TestWholeMonthsPicksMonthlyCells checks which periods and groupings the
-// monthly cells may answer.
-func TestWholeMonthsPicksMonthlyCells(t *testing.T) {
+// TestWholeMonthsPicksMonthlyRollups checks which periods and groupings the
+// monthly roll-ups may answer.
+func TestWholeMonthsPicksMonthlyRollups(t *testing.T) {
 	d := func(s string) time.Time {
 		x, err := time.ParseInLocation("2006-01-02", s, Hanoi)
 		if err != nil {
@@ -52,18 +52,30 @@ func TestWholeMonthsPicksMonthlyCells(t *testing.T) {
 	if tbl, _ := s.rollup(f, Scope{}, "bucket"); tbl != "feedback_cell_monthly" {
 		t.Errorf("a quarter by month with a topic and a commune reads %s, want feedback_cell_monthly", tbl)
 	}
+	wide := Filter{From: f.From, To: f.To, Granularity: "quarter"}
+	if tbl, _ := s.rollup(wide, Scope{}, "total"); tbl != "feedback_commune_monthly" {
+		t.Errorf("a quarter without filters reads %s, want feedback_commune_monthly", tbl)
+	}
+	wide.Channel = "letter"
+	if tbl, _ := s.rollup(wide, Scope{}, "bucket"); tbl != "feedback_topic_channel_monthly" {
+		t.Errorf("a quarter with a channel over the province reads %s, want feedback_topic_channel_monthly", tbl)
+	}
+	wide.Granularity = "week"
+	if tbl, _ := s.rollup(wide, Scope{}, "bucket"); tbl != "feedback_topic_channel_daily" {
+		t.Errorf("a quarter by week reads %s, want feedback_topic_channel_daily", tbl)
+	}
 	s.cfg.NoMonthly = true
 	if tbl, _ := s.rollup(f, Scope{}, "bucket"); tbl != "feedback_cell_daily" {
 		t.Errorf("with NoMonthly it reads %s, want feedback_cell_daily", tbl)
 	}
 }
 
-// TestMonthlyCellsMatchDaily compares the feedback endpoints answered from
-// feedback_cell_monthly (whole-month periods, the default) with the same
-// answers from feedback_cell_daily, over feedback spread across 14 months
+// TestMonthlyRollupsMatchDaily compares the feedback endpoints answered
+// from the monthly roll-ups (whole-month periods, the default) with the
+// same answers from the daily ones, over feedback spread across 14 months
 // with several topics, channels and communes, deadlines in later months
 // and every lifecycle event the cells count.
-func TestMonthlyCellsMatchDaily(t *testing.T) {
+func TestMonthlyRollupsMatchDaily(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.NoMonthly = true; c.NoSnapshots = true })
 	now := time.Now().In(Hanoi)
 	rng := rand.New(rand.NewPCG(42, 6))
@@ -138,6 +150,8 @@ func TestMonthlyCellsMatchDaily(t *testing.T) {
 		fmt.Sprintf("period=nine&year=%d&granularity=month&topic=environment&locality=c:18073", y-1),
 		fmt.Sprintf("period=month&year=%d&n=%d&granularity=month&channel=public_service_portal", y, int(now.Month())),
 		fmt.Sprintf("period=year&year=%d&granularity=week&topic=land&locality=c:18115", y), // weeks: daily cells either way
+		fmt.Sprintf("period=year&year=%d&granularity=quarter", y-1),
+		fmt.Sprintf("period=half&year=%d&granularity=month&channel=hotline_1022", y),
 	}
 	paths := []string{"feedback/volume", "overview", "sentiment/series", "sentiment/topics", "sentiment/localities", "localities"}
 	nonzero := 0

@@ -1,7 +1,7 @@
 -- Feedback received and its sentiment, cases by due day, and lifecycle flow,
 -- grouped by {{key}}, in one pass over a roll-up of migration 0003
--- ({{rollup}}: feedback_commune_daily, feedback_topic_channel_daily,
--- feedback_cell_daily or, for whole months, feedback_cell_monthly of 0006). Go keeps,
+-- ({{rollup}}: feedback_commune_*, feedback_topic_channel_* or
+-- feedback_cell_*, by day or, for whole months, by month: 0006 and 0008). Go keeps,
 -- per key, the feedback figures when received > 0 and the due figures when
 -- due or done > 0, as the 0002 tables have rows only for those.
 SELECT {{key}} AS k,

@@ -1,6 +1,6 @@
 -- Feedback received and its sentiment from a roll-up of migration 0003
--- ({{rollup}}: feedback_commune_daily, feedback_topic_channel_daily,
--- feedback_cell_daily or, for whole months, feedback_cell_monthly of 0006), grouped by
+-- ({{rollup}}: feedback_commune_*, feedback_topic_channel_* or
+-- feedback_cell_*, by day or, for whole months, by month: 0006 and 0008), grouped by
 -- {{key}} (a whitelisted String expression: a time bucket, topic or
 -- commune_code, or '' for the total). The roll-ups also hold due and flow
 -- rows, whose received is 0: HAVING keeps the keys that feedback_grouped

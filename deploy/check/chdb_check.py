@@ -32,7 +32,8 @@ PLACEHOLDERS = {
     "where": ["1"],
     "text": ["text"],
     "order": ["occurred_at DESC"],
-    "rollup": ["feedback_commune_daily", "feedback_topic_channel_daily", "feedback_cell_daily", "feedback_cell_monthly"],
+    "rollup": ["feedback_commune_daily", "feedback_topic_channel_daily", "feedback_cell_daily", "feedback_cell_monthly",
+               "feedback_commune_monthly", "feedback_topic_channel_monthly"],
     "cut": ["toUInt32(occurred_at)", "toUInt8(sentiment_label = ''), toFloat64(sentiment_score)"],
 }
 
@@ -41,6 +42,7 @@ PLACEHOLDERS = {
 # rollup in dashboard/data.go).
 NEVER = [
     {"rollup": "feedback_topic_channel_daily", "key": "commune_code"},
+    {"rollup": "feedback_topic_channel_monthly", "key": "commune_code"},
 ]
 
 # Sample literals for the ? parameters, in order, per query file; other
