@@ -586,6 +586,34 @@ type ModelRow struct {
 	Recognized   uint64 `json:"recognized"`
 	Effective    uint64 `json:"effective"`
 	Replications uint64 `json:"replications"`
+	// Population of the commune (rows by commune, where one was imported
+	// with `dvpulse population import`) and the models registered per
+	// 10,000 people.
+	Population     *uint64  `json:"population,omitempty"`
+	PerTenThousand *float64 `json:"registered_per_10k,omitempty"`
+}
+
+// population returns the population of every 2025 commune that has one
+// (migration 0009), kept until the table changes.
+func (s *Server) population(ctx context.Context) (map[string]uint64, error) {
+	v, err := s.tableSnapshot(ctx, "locality_population", "population", func(ctx context.Context) (any, error) {
+		m := map[string]uint64{}
+		err := s.queryVia(ctx, nil, "population", nil, nil, func(r scanner) error {
+			var code string
+			var n uint64
+			var year uint16
+			if err := r.Scan(&code, &n, &year); err != nil {
+				return err
+			}
+			m[code] = n
+			return nil
+		})
+		return m, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]uint64), nil
 }
 
 // modelsGrouped groups the models registered up to the period's end by

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -447,8 +448,17 @@ func (s *Server) modelsData(c *gin.Context, f Filter, sc Scope, lang string) (Mo
 	for i := range d.Fields {
 		d.Fields[i].Label = vocabs["field"].Label(d.Fields[i].Key, lang)
 	}
+	pop, err := s.population(ctx)
+	if err != nil {
+		return d, err
+	}
 	for i := range d.Communes {
-		d.Communes[i].Label = s.communeName(d.Communes[i].Key)
+		r := &d.Communes[i]
+		r.Label = s.communeName(r.Key)
+		if p := pop[r.Key]; p > 0 {
+			r.Population = &p
+			r.PerTenThousand = fptr(math.Round(float64(r.Registered)*10000/float64(p)*100) / 100)
+		}
 	}
 	d.Years = modelYears(regroupModels(cells, 2))
 	return d, nil

@@ -30,6 +30,7 @@ Tools:
   import       send a CSV (commune spreadsheet) or NDJSON file through the ingest API
   keys         create, list and revoke the ingest API's write keys
   users        manage dashboard users and API tokens
+  population   import each commune's population (for models per 10,000 people)
   score        score Vietnamese texts (stdin, one per line) for sentiment and topics
   train        retrain the sentiment model or evaluate the topic lexicon
 
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runUsers(ctx, rest, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, rest, stdout, stderr)
+	case "population":
+		return runPopulation(ctx, rest, stdout, stderr)
 	case "score":
 		return nlpcli.ScoreMain(rest, os.Stdin, stdout, stderr)
 	case "train":
