@@ -12,6 +12,7 @@ type metrics struct {
 	seen         prometheus.Gauge
 	stored       *prometheus.GaugeVec
 	flushing     prometheus.Gauge
+	inHand       prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -54,7 +55,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "dvpulse_projector_flush_in_progress",
 			Help: "1 while a batch is being written to ClickHouse (retries included), else 0.",
 		}),
+		inHand: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dvpulse_projector_batch_in_hand",
+			Help: "Kafka messages read into the current batch and not yet written.",
+		}),
 	}
-	reg.MustRegister(m.events, m.rows, m.batchRows, m.flushSeconds, m.chErrors, m.lag, m.seen, m.stored, m.flushing)
+	reg.MustRegister(m.events, m.rows, m.batchRows, m.flushSeconds, m.chErrors, m.lag, m.seen, m.stored, m.flushing, m.inHand)
 	return m
 }

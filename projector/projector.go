@@ -239,6 +239,7 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 		// overwrites their slots.
 		clear(batch)
 		batch, size = batch[:0], 0
+		p.m.inHand.Set(0)
 		return err
 	}
 	for {
@@ -246,6 +247,7 @@ func (p *Projector) runGeneration(ctx, gctx context.Context, gen *kafka.Generati
 		case m := <-msgs:
 			batch = append(batch, m)
 			size += len(m.Value) + len(m.Key)
+			p.m.inHand.Set(float64(len(batch)))
 			g, ok := lag[partKey{m.Topic, m.Partition}]
 			if !ok {
 				g = p.m.lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition))
