@@ -242,46 +242,67 @@ type tableVersions struct {
 }
 
 type versionRead struct {
-	started  time.Time
-	done     chan struct{} // closed when versions and err are set
-	versions map[string]string
-	err      error
+	started time.Time
+	*sharedLoad[map[string]string]
 }
 
 func (v *tableVersions) get(ctx context.Context, read func(context.Context) (map[string]string, error)) (map[string]string, error) {
 	v.mu.Lock()
 	r := v.cur
 	if r == nil || v.reuse <= 0 || v.now().Sub(r.started) >= v.reuse {
-		r = &versionRead{started: v.now(), done: make(chan struct{})}
+		r = &versionRead{started: v.now(), sharedLoad: newSharedLoad[map[string]string]()}
 		v.cur = r
 		v.mu.Unlock()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotLoadTimeout)
-		r.versions, r.err = read(rctx)
-		cancel()
-		if r.err != nil {
+		return r.run(ctx, read, func() {
 			v.mu.Lock()
 			if v.cur == r {
 				v.cur = nil
 			}
 			v.mu.Unlock()
-		}
-		close(r.done)
-		return r.versions, r.err
+		})
 	}
 	v.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.versions, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return r.wait(ctx)
 }
 
 type snapshot struct {
 	version string
-	done    chan struct{} // closed when val and err are set
-	val     any
-	err     error
+	*sharedLoad[any]
+}
+
+// sharedLoad is one load whose answer the callers that arrive while it
+// runs share: the first runs it, the others wait for it.
+type sharedLoad[T any] struct {
+	done chan struct{} // closed when val and err are set
+	val  T
+	err  error
+}
+
+func newSharedLoad[T any]() *sharedLoad[T] { return &sharedLoad[T]{done: make(chan struct{})} }
+
+// run runs load detached from ctx's end (so that the first caller's going
+// away does not fail the others), within snapshotLoadTimeout; on an error
+// it calls forget, so that the failed load is not shared any longer.
+func (l *sharedLoad[T]) run(ctx context.Context, load func(context.Context) (T, error), forget func()) (T, error) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotLoadTimeout)
+	l.val, l.err = load(lctx)
+	cancel()
+	if l.err != nil {
+		forget()
+	}
+	close(l.done)
+	return l.val, l.err
+}
+
+// wait returns the load's answer once it is there, or ctx's error.
+func (l *sharedLoad[T]) wait(ctx context.Context) (T, error) {
+	select {
+	case <-l.done:
+		return l.val, l.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // snapshotLoadTimeout bounds a load, which runs detached from the first
@@ -292,27 +313,17 @@ func (c *snapshotCache) value(ctx context.Context, key, version string, load fun
 	c.mu.Lock()
 	e := c.entries[key]
 	if e == nil || e.version != version {
-		e = &snapshot{version: version, done: make(chan struct{})}
+		e = &snapshot{version: version, sharedLoad: newSharedLoad[any]()}
 		c.entries[key] = e
 		c.mu.Unlock()
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotLoadTimeout)
-		e.val, e.err = load(lctx)
-		cancel()
-		if e.err != nil {
+		return e.run(ctx, load, func() {
 			c.mu.Lock()
 			if c.entries[key] == e {
 				delete(c.entries, key)
 			}
 			c.mu.Unlock()
-		}
-		close(e.done)
-		return e.val, e.err
+		})
 	}
 	c.mu.Unlock()
-	select {
-	case <-e.done:
-		return e.val, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return e.wait(ctx)
 }

@@ -55,12 +55,17 @@ func (s *Server) query(ctx context.Context, name string, vars map[string]string,
 	return s.queryVia(ctx, s.cache, name, vars, args, scan)
 }
 
+// queryDirect is query straight from ClickHouse, past every cache.
+func (s *Server) queryDirect(ctx context.Context, name string, vars map[string]string, args []any, scan func(r scanner) error) error {
+	return s.queryVia(ctx, nil, name, vars, args, scan)
+}
+
 // tableVersions returns every table's version (see tableVersions).
 func (s *Server) tableVersions(ctx context.Context) (map[string]string, error) {
 	return s.versions.get(ctx, func(ctx context.Context) (map[string]string, error) {
 		m := map[string]string{}
 		// Not through a cache: the versions must be read afresh.
-		err := s.queryVia(ctx, nil, "table_version", nil, nil, func(r scanner) error {
+		err := s.queryDirect(ctx, "table_version", nil, nil, func(r scanner) error {
 			var t, v string
 			if err := r.Scan(&t, &v); err != nil {
 				return err
@@ -401,11 +406,12 @@ func requiredDays(level string) uint64 {
 // in the query's order.
 func (s *Server) dialogueHosts(ctx context.Context, f Filter, sc Scope) ([]DialogueHost, error) {
 	if s.snapshots == nil {
-		w := cond(f, sc, tMonthly)
-		return s.dialogueHostsWhere(ctx, w)
+		return s.readDialogueHosts(ctx, s.query, cond(f, sc, tMonthly))
 	}
 	v, err := s.tableSnapshot(ctx, "dialogues_monthly", "dialogue_hosts", func(ctx context.Context) (any, error) {
-		return s.dialogueHostsWhere(ctx, &where{})
+		// Not through the query caches: this answer is what the snapshot
+		// keeps.
+		return s.readDialogueHosts(ctx, s.queryDirect, &where{})
 	})
 	if err != nil {
 		return nil, err
@@ -427,15 +433,21 @@ func (s *Server) dialogueHosts(ctx context.Context, f Filter, sc Scope) ([]Dialo
 	return out, nil
 }
 
-func (s *Server) dialogueHostsWhere(ctx context.Context, w *where) ([]DialogueHost, error) {
-	return collect(ctx, s, "dialogues_hosts", map[string]string{"where": w.String()}, w.args, func(r scanner, x *DialogueHost) error {
+// readDialogueHosts reads dialogues_hosts.sql under w with run (s.query,
+// or s.queryDirect for an answer a snapshot keeps).
+func (s *Server) readDialogueHosts(ctx context.Context, run func(context.Context, string, map[string]string, []any, func(scanner) error) error, w *where) ([]DialogueHost, error) {
+	out := []DialogueHost{}
+	err := run(ctx, "dialogues_hosts", map[string]string{"where": w.String()}, w.args, func(r scanner) error {
+		var x DialogueHost
 		if err := r.Scan(&x.Month, &x.Commune, &x.HostLevel, &x.HostRole, &x.Held, &x.Participants, &x.Days); err != nil {
 			return err
 		}
 		x.RequiredDays = requiredDays(x.HostLevel)
 		x.MeetsRule = x.Days >= x.RequiredDays
+		out = append(out, x)
 		return nil
 	})
+	return out, err
 }
 
 // CountRow is one count per key.
@@ -515,7 +527,7 @@ func (s *Server) commitmentStates(ctx context.Context) ([]commitState, error) {
 	v, err := s.tableSnapshot(ctx, "commitments", "commitment states", func(ctx context.Context) (any, error) {
 		var out []commitState
 		// Not through the cache: this value is what it keeps.
-		err := s.queryVia(ctx, nil, "commitments_state", nil, nil, func(r scanner) error {
+		err := s.queryDirect(ctx, "commitments_state", nil, nil, func(r scanner) error {
 			var x commitState
 			if err := r.Scan(&x.day, &x.commune, &x.fulfilled, &x.inTime, &x.openDue, &x.n); err != nil {
 				return err
@@ -598,7 +610,7 @@ type ModelRow struct {
 func (s *Server) population(ctx context.Context) (map[string]uint64, error) {
 	v, err := s.tableSnapshot(ctx, "locality_population", "population", func(ctx context.Context) (any, error) {
 		m := map[string]uint64{}
-		err := s.queryVia(ctx, nil, "population", nil, nil, func(r scanner) error {
+		err := s.queryDirect(ctx, "population", nil, nil, func(r scanner) error {
 			var code string
 			var n uint64
 			var year uint16
@@ -624,7 +636,7 @@ func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by strin
 	v, err := s.tableSnapshot(ctx, "models", "model cells", func(ctx context.Context) (any, error) {
 		cells := []modelCell{}
 		// Not through the ttl cache: this answer is what the snapshot keeps.
-		err := s.queryVia(ctx, nil, "models_cells", nil, nil, func(r scanner) error {
+		err := s.queryDirect(ctx, "models_cells", nil, nil, func(r scanner) error {
 			var x modelCell
 			if err := r.Scan(&x.field, &x.commune, &x.year, &x.Registered, &x.Recognized, &x.Effective, &x.Replications); err != nil {
 				return err
