@@ -871,7 +871,7 @@ type listOptions struct {
 var listOrders = map[string]string{
 	"newest": "occurred_at DESC, aggregate_id",
 	"oldest": "occurred_at ASC, aggregate_id",
-	"score":  "sentiment_label = '', sentiment_score ASC, occurred_at DESC",
+	"score":  "sentiment_label = '', sentiment_score ASC, occurred_at DESC, aggregate_id",
 }
 
 func (s *Server) listWhere(f Filter, sc Scope, o listOptions) *where {
@@ -899,11 +899,19 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	if !ok {
 		order = listOrders["newest"]
 	}
+	// A list in score order over the whole province reads feedback_scores,
+	// whose key starts with the score; restricted to some communes it
+	// reads feedback_index, whose key starts with the commune (there
+	// feedback_scores would read every score bucket of the period).
+	_, restricted := f.communes(sc)
+	byScore := o.order == "score" && o.search == "" && !restricted
 	switch {
 	case o.search != "":
 		// The search's condition already reads text_folded for every row
 		// of the period, and ClickHouse reads the ids only of the rows
 		// that match it: a cut would be one more scan of the texts.
+	case byScore:
+		// scorePage reads the most negative rows first, no cut needed.
 	case o.order != "score" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic:
 		if err := s.pageDays(ctx, w, f, sc, o); err != nil {
 			return []ListItem{}, err
@@ -916,23 +924,19 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	// Two steps: the page's ids (light columns over the rows up to the
 	// page's end), then the wide columns of those rows by primary key.
 	list := func(w *where) ([]rowKey, error) {
-		var page []rowKey
-		args := append(slices.Clone(w.args), uint64(o.offset), uint64(o.limit))
-		err := s.query(ctx, "feedback_list", map[string]string{"where": w.String(), "order": order}, args,
-			func(r scanner) error {
-				var k rowKey
-				if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
-					return err
-				}
-				page = append(page, k)
-				return nil
-			})
-		return page, err
+		return s.listPage(ctx, "feedback_list", w, order, o)
 	}
 	var page []rowKey
 	var err error
 	full := true
-	if o.search != "" && o.order != "score" && (o.total == 0 || o.totalCapped || o.total >= uint64(o.offset+o.limit)) {
+	switch {
+	case byScore:
+		page, err = s.scorePage(ctx, w, order, o)
+		if err != nil {
+			return []ListItem{}, err
+		}
+		full = false
+	case o.search != "" && o.order != "score" && (o.total == 0 || o.totalCapped || o.total >= uint64(o.offset+o.limit)):
 		// A search in time order: first in the period's newest (or
 		// oldest) days only. A window holding a whole page holds the
 		// page, since every row outside it sorts after every row in it.
@@ -966,6 +970,45 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 		}
 	}
 	return out, nil
+}
+
+// scoreBuckets are the bounds, in feedback_scores' buckets
+// (floor(100·sqrt(score+1)), migration 0011), below which a list in score
+// order looks for its page before it reads every bucket: scores under
+// -0.9991, -0.99, -0.9 and 0. A bucket never decreases as the score grows,
+// so the rows under a bound are the first rows of the score order, and a
+// bound under which at least offset+limit rows lie holds the page.
+var scoreBuckets = []uint8{3, 10, 32, 100}
+
+// scorePage returns the page of a list in score order (without a search)
+// from feedback_scores, trying the bounds of scoreBuckets first.
+func (s *Server) scorePage(ctx context.Context, w *where, order string, o listOptions) ([]rowKey, error) {
+	for _, b := range scoreBuckets {
+		ww := &where{parts: slices.Clone(w.parts), args: slices.Clone(w.args)}
+		ww.add("unscored = 0 AND score_bucket < ?", b)
+		page, err := s.listPage(ctx, "feedback_list_scores", ww, order, o)
+		if err != nil || (o.limit > 0 && len(page) == o.limit) {
+			return page, err
+		}
+	}
+	return s.listPage(ctx, "feedback_list_scores", w, order, o)
+}
+
+// listPage runs a list query (feedback_list or feedback_list_scores): the
+// keys of the page o.offset, o.limit of the rows meeting w in order.
+func (s *Server) listPage(ctx context.Context, name string, w *where, order string, o listOptions) ([]rowKey, error) {
+	var page []rowKey
+	args := append(slices.Clone(w.args), uint64(o.offset), uint64(o.limit))
+	err := s.query(ctx, name, map[string]string{"where": w.String(), "order": order}, args,
+		func(r scanner) error {
+			var k rowKey
+			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
+				return err
+			}
+			page = append(page, k)
+			return nil
+		})
+	return page, err
 }
 
 // searchWindows are the spans, in days from the period's newest (or
@@ -1108,10 +1151,6 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 	}
 	slices.Sort(aggs)
 	aggs = slices.Compact(aggs)
-	// From feedback_index by its key: the rows' (commune, day) pairs.
-	rw := &where{}
-	rw.add("(commune_code, day) IN (?)", cells)
-	rw.add("aggregate_id IN (SELECT arrayJoin(?))", aggs)
 	var noText []string
 	scan := func(r scanner) error {
 		var x ListItem
@@ -1135,13 +1174,14 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 		got[rowID{x.ID, eid}] = x
 		return nil
 	}
-	if err := s.query(ctx, "feedback_index_rows", map[string]string{"where": rw.String()}, rw.args, scan); err != nil {
+	// From feedback_index by its key: the rows' (commune, day) pairs.
+	if err := s.query(ctx, "feedback_index_rows", nil, []any{aggs, cells}, scan); err != nil {
 		return nil, err
 	}
 	if len(noText) > 0 {
 		// Rows written before the projector filled text: from events,
 		// whose text expression reads the payload.
-		rw = &where{}
+		rw := &where{}
 		rw.add("aggregate_id IN (SELECT arrayJoin(?))", noText)
 		if err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args, scan); err != nil {
 			return nil, err

@@ -30,7 +30,14 @@ func TestExplorerPagesMatchDirectQuery(t *testing.T) {
 		x := ev{Type: "feedback.received", ID: fmt.Sprintf("FB-P-%03d", i), Commune: communes[rng.IntN(len(communes))],
 			Channel: channels[rng.IntN(len(channels))], Topics: []string{"environment"}, Text: texts[rng.IntN(len(texts))], At: at}
 		if rng.IntN(4) > 0 {
-			x.Sentiment, x.Score = "negative", -float32(rng.IntN(20))/20
+			// Scores -1 … 1 in steps of 0.05, many cases per score:
+			// feedback_scores' buckets, their edges and ties.
+			x.Score = float32(rng.IntN(41)-20) / 20
+			if rng.IntN(4) == 0 {
+				// Crowded near -1, as the model's scores are: the finest buckets.
+				x.Score = []float32{-0.9999, -0.9995, -0.999, -0.995, -0.99, -0.98}[rng.IntN(6)]
+			}
+			x.Sentiment = map[bool]string{true: "negative", false: "positive"}[x.Score < 0]
 		}
 		evs = append(evs, x)
 	}

@@ -1,10 +1,12 @@
--- Every event of one feedback case, in order: the case's timeline. PREWHERE
--- keeps ClickHouse from reading payload of the other rows in the granules.
--- Sentiment and topics are the newest rescore (feedback_rescores, written
--- by `dvpulse projector rescore` after a model upgrade) where it replaced
--- them, else those stored with the event; events that inherited the case's
--- topics (topics_method 'case') follow the case's rescore. Every ? is the
--- case id.
+-- Every event of one feedback case, in order: the case's timeline, from
+-- feedback_timeline (migration 0010), whose key starts with the case id, so
+-- that a case reads one or two small granules per part. Its payload is ''
+-- where the typed columns hold what the page shows; {{text}} and loadCase
+-- read the payload only where they are empty. Sentiment and topics are the
+-- newest rescore (feedback_rescores, written by `dvpulse projector rescore`
+-- after a model upgrade) where it replaced them, else those stored with the
+-- event; events that inherited the case's topics (topics_method 'case')
+-- follow the case's rescore. Every ? is the case id.
 SELECT event_type, occurred_at, received_at, source_system, channel, commune_code,
     locality_scheme, locality_code,
     if(r_has = 1 AND r_topics_method != '', r_topics,
@@ -22,8 +24,8 @@ FROM (
     SELECT event_id, event_type, occurred_at, received_at, source_system, channel, commune_code,
         locality_scheme, locality_code, topics, topics_method, org, status, note, outcome, within_deadline, due_at,
         {{text}} AS body, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method, sentiment_explain, payload
-    FROM events
-    PREWHERE aggregate_id = ? AND event_type LIKE 'feedback.%'
+    FROM feedback_timeline
+    WHERE aggregate_id = ?
 ) AS stored
 ANY LEFT JOIN (
     SELECT event_id, argMax(sentiment_label, version) AS r_label, argMax(sentiment_score, version) AS r_score,
@@ -34,4 +36,4 @@ ANY LEFT JOIN (
     WHERE feedback_id = ?
     GROUP BY event_id
 ) AS rescored USING event_id
-ORDER BY occurred_at, received_at
+ORDER BY occurred_at, received_at, event_id
