@@ -1337,15 +1337,32 @@ type payloadFields struct {
 // exist or lies outside the scope.
 func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool, error) {
 	c := Case{ID: id, Events: []CaseEvent{}}
-	err := s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id, id, id, id}, func(r scanner) error {
+	rescores, caseTopics, err := s.caseRescores(ctx, id)
+	if err != nil {
+		return c, false, err
+	}
+	err = s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id}, func(r scanner) error {
 		var e CaseEvent
+		var eid, topicsMethod string
 		var at, recv, due time.Time
 		var within int8
 		var score, conf float32
 		var explain, payload string
-		if err := r.Scan(&e.Type, &at, &recv, &e.Source, &e.Channel, &e.Commune, &e.LocalityScheme, &e.LocalityCode, &e.Topics, &e.Org,
+		if err := r.Scan(&eid, &e.Type, &at, &recv, &e.Source, &e.Channel, &e.Commune, &e.LocalityScheme, &e.LocalityCode, &e.Topics, &topicsMethod, &e.Org,
 			&e.Status, &e.Note, &e.Outcome, &within, &due, &e.Text, &e.Sentiment, &score, &conf, &e.Method, &explain, &payload); err != nil {
 			return err
+		}
+		// The newest rescore replaces what the event stored: its
+		// sentiment where it has a method, its topics where it has a
+		// topics method; events that inherited the case's topics follow
+		// the case's newest rescore.
+		if rs, ok := rescores[eid]; ok && rs.method != "" {
+			e.Sentiment, score, conf, e.Method, explain = rs.label, rs.score, rs.confidence, rs.method, rs.explain
+		}
+		if rs, ok := rescores[eid]; ok && rs.topicsMethod != "" {
+			e.Topics = rs.topics
+		} else if topicsMethod == "case" && caseTopics != nil {
+			e.Topics = caseTopics.topics
 		}
 		e.OccurredAt, e.ReceivedAt, e.DueAt = fmtTime(at), fmtTime(recv), fmtTime(due)
 		if within >= 0 && e.Type != "feedback.received" && (e.Type == "feedback.answered" || e.Type == "feedback.resolved") {
@@ -1406,6 +1423,40 @@ func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool,
 		c.Status.Status = "received"
 	}
 	return c, true, nil
+}
+
+// rescore is the newest rescore of one event (case_rescores.sql).
+type rescore struct {
+	version                uint64
+	label, method, explain string
+	score, confidence      float32
+	topics                 []string
+	topicsMethod           string
+}
+
+// caseRescores returns the newest rescore of each rescored event of the
+// case, by event_id, and the case's newest rescore when its topics method
+// is set (the topics that events with topics_method 'case' follow), else
+// nil.
+func (s *Server) caseRescores(ctx context.Context, id string) (map[string]rescore, *rescore, error) {
+	out := map[string]rescore{}
+	var newest *rescore
+	err := s.query(ctx, "case_rescores", nil, []any{id}, func(r scanner) error {
+		var eid string
+		var x rescore
+		if err := r.Scan(&eid, &x.version, &x.label, &x.score, &x.confidence, &x.method, &x.explain, &x.topics, &x.topicsMethod); err != nil {
+			return err
+		}
+		out[eid] = x
+		if newest == nil || x.version > newest.version {
+			newest = &x
+		}
+		return nil
+	})
+	if newest != nil && newest.topicsMethod == "" {
+		newest = nil
+	}
+	return out, newest, err
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

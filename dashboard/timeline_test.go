@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,10 +22,20 @@ import (
 	"dvpulse/projector"
 )
 
-// caseEventsFromEvents is case_events.sql as it was before migration 0010:
-// the case's events read from `events` itself. It is the reference the
-// timeline (feedback_timeline) must reproduce exactly.
-const caseEventsFromEvents = `SELECT event_type, occurred_at, received_at, source_system, channel, commune_code,
+// caseEventsFromEvents is case_events.sql reading `events` itself: the
+// reference the timeline (feedback_timeline) must reproduce exactly.
+const caseEventsFromEvents = `SELECT toString(event_id) AS eid, event_type, occurred_at, received_at, source_system, channel, commune_code,
+    locality_scheme, locality_code, topics, topics_method, org, status, note, outcome, within_deadline, due_at,
+    {{text}} AS body, sentiment_label, sentiment_score, sentiment_confidence, sentiment_method, sentiment_explain, payload
+FROM events
+PREWHERE aggregate_id = ? AND event_type LIKE 'feedback.%'
+ORDER BY occurred_at, received_at, event_id`
+
+// caseEventsWithRescores is case_events.sql as it was before migration
+// 0010, rescores applied in SQL: the reference for the sentiment and
+// topics loadCase shows once it applies case_rescores.sql in Go. Its ?
+// are the case id, four times.
+const caseEventsWithRescores = `SELECT event_type, occurred_at, received_at, source_system, channel, commune_code,
     locality_scheme, locality_code,
     if(r_has = 1 AND r_topics_method != '', r_topics,
         if(topics_method = 'case' AND (SELECT argMax(topics_method, version) FROM feedback_rescores WHERE feedback_id = ?) != '',
@@ -248,6 +259,58 @@ func TestCaseTimelineMatchesEvents(t *testing.T) {
 		}
 	}
 	compare("after the inserts")
+	compareRescored := func(when string) {
+		t.Helper()
+		for _, id := range ids {
+			got, _, err := e.s.loadCase(ctx, id, Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := e.conn.Query(ctx, fillSQL(caseEventsWithRescores, map[string]string{"text": textExpr}), id, id, id, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := 0
+			for ; rows.Next(); i++ {
+				var typ, source, channel, commune, scheme, code, org, status, note, outcome, body, label, method, explain, payload string
+				var at, recv, due time.Time
+				var within int8
+				var topics []string
+				var score, conf float32
+				if err := rows.Scan(&typ, &at, &recv, &source, &channel, &commune, &scheme, &code, &topics, &org, &status, &note, &outcome,
+					&within, &due, &body, &label, &score, &conf, &method, &explain, &payload); err != nil {
+					t.Fatal(err)
+				}
+				if i >= len(got.Events) {
+					continue
+				}
+				g := got.Events[i]
+				if g.Type != typ || !slices.Equal(g.Topics, topics) {
+					t.Errorf("%s: case %s event %d: %s topics %v, the SQL rescore gives %s %v", when, id, i, g.Type, g.Topics, typ, topics)
+				}
+				if label == "" {
+					continue // the page then falls back to the payload's sentiment
+				}
+				var wantExplain []Contribution
+				if explain != "" {
+					_ = json.Unmarshal([]byte(explain), &wantExplain)
+				}
+				if g.Sentiment != label || g.Method != method || g.Score == nil || *g.Score != round3(float64(score)) ||
+					g.Confidence == nil || *g.Confidence != round3(float64(conf)) || !reflect.DeepEqual(g.Explain, wantExplain) {
+					t.Errorf("%s: case %s event %d: sentiment %s %s %v, the SQL rescore gives %s %s %v", when, id, i, g.Sentiment, g.Method,
+						g.Score, label, method, score)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+			if i != len(got.Events) {
+				t.Errorf("%s: case %s: %d events, the SQL rescore reads %d", when, id, len(got.Events), i)
+			}
+		}
+	}
+	compareRescored("after the inserts")
 
 	// The fallbacks were exercised: TL-B's fields come from its payload.
 	cb, _, err := e.s.loadCase(ctx, "TL-B", Scope{})
@@ -290,14 +353,16 @@ func TestCaseTimelineMatchesEvents(t *testing.T) {
 
 	// The page's cache keys on the versions of both tables the query reads.
 	var tables []string
-	for _, m := range tablesRe.FindAllStringSubmatch(fillSQL(e.s.queries["case_events"], map[string]string{"text": textExpr}), -1) {
-		if !slices.Contains(tables, m[1]) {
-			tables = append(tables, m[1])
+	for _, q := range []string{"case_events", "case_rescores"} {
+		for _, m := range tablesRe.FindAllStringSubmatch(fillSQL(e.s.queries[q], map[string]string{"text": textExpr}), -1) {
+			if !slices.Contains(tables, m[1]) {
+				tables = append(tables, m[1])
+			}
 		}
 	}
 	sort.Strings(tables)
 	if !slices.Equal(tables, []string{"feedback_rescores", "feedback_timeline"}) {
-		t.Errorf("case_events reads tables %v, want feedback_rescores and feedback_timeline", tables)
+		t.Errorf("case_events and case_rescores read tables %v, want feedback_rescores and feedback_timeline", tables)
 	}
 	// A new event of a case shows at once, though the case's rows were
 	// kept by the result cache.
@@ -307,14 +372,15 @@ func TestCaseTimelineMatchesEvents(t *testing.T) {
 		t.Errorf("case TL-C after a new resolution: %d events (%v), want 4", len(cc.Events), err)
 	}
 	compare("after a new event")
+	compareRescored("after a new event")
 
-	// Rows read: a case is a few granules of feedback_timeline, plus
-	// feedback_rescores (read three times), where events costs a granule of
-	// 8,192 rows per event type and month.
+	// Rows read: a case is a few granules of feedback_timeline, where
+	// events costs a granule of 8,192 rows per event type and month (its
+	// rescores are one more query, case_rescores.sql).
 	rowsRead := func(sql, id string) uint64 {
 		var n atomic.Uint64
 		qctx := clickhouse.Context(ctx, clickhouse.WithProgress(func(p *clickhouse.Progress) { n.Add(p.Rows) }))
-		rows, err := e.conn.Query(qctx, fillSQL(sql, map[string]string{"text": textExpr}), id, id, id, id)
+		rows, err := e.conn.Query(qctx, fillSQL(sql, map[string]string{"text": textExpr}), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,12 +392,11 @@ func TestCaseTimelineMatchesEvents(t *testing.T) {
 		rows.Close()
 		return n.Load()
 	}
-	rescores := itest.Count(t, e.conn, "SELECT count() FROM feedback_rescores")
 	for _, id := range []string{"TL-A", "TL-F-1500"} {
 		timeline, old := rowsRead(e.s.queries["case_events"], id), rowsRead(caseEventsFromEvents, id)
 		t.Logf("case %s: %d rows read from feedback_timeline, %d from events", id, timeline, old)
-		if timeline > 4*256+3*rescores {
-			t.Errorf("case %s reads %d rows, want at most four granules of 256 and feedback_rescores (%d rows) thrice", id, timeline, rescores)
+		if timeline > 4*256 {
+			t.Errorf("case %s reads %d rows of feedback_timeline, want at most four granules of 256", id, timeline)
 		}
 	}
 
@@ -363,6 +428,7 @@ func TestCaseTimelineMatchesEvents(t *testing.T) {
 		t.Errorf("after the rebuild feedback_timeline keeps the payload of %v, want only %v", got, wantKept)
 	}
 	compare("after the rebuild")
+	compareRescored("after the rebuild")
 }
 
 // caseString prints a case with its events' pointers followed.

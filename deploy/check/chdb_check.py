@@ -48,7 +48,8 @@ NEVER = [
 # Sample literals for the ? parameters, in order, per query file; other
 # files get 0 for every ?.
 PARAMS = {
-    "case_events.sql": ["'F-1'", "'F-1'", "'F-1'", "'F-1'"],
+    "case_events.sql": ["'F-1'"],
+    "case_rescores.sql": ["'F-1'"],
     "case_status.sql": ["['F-1']"],
     "case_list_status.sql": ["['F-1']"],
     "feedback_list.sql": ["0", "10"],
