@@ -886,9 +886,9 @@ func (s *Server) listWhere(f Filter, sc Scope, o listOptions) *where {
 	if o.emptyTopic {
 		w.add("empty(topics)")
 	}
-	if o.search != "" {
-		w.add(searchCond, o.search, o.search)
-	}
+	// A search's own conditions are added where it is read (searchPage,
+	// feedbackCount), after any window on the days: they hold subqueries
+	// on the same conditions.
 	return w
 }
 
@@ -907,9 +907,8 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	byScore := o.order == "score" && o.search == "" && !restricted
 	switch {
 	case o.search != "":
-		// The search's condition already reads text_folded for every row
-		// of the period, and ClickHouse reads the ids only of the rows
-		// that match it: a cut would be one more scan of the texts.
+		// A search reads only its words' rows of feedback_terms (see
+		// addSearch): a cut would read them once more.
 	case byScore:
 		// scorePage reads the most negative rows first, no cut needed.
 	case o.order != "score" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic:
@@ -924,6 +923,9 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	// Two steps: the page's ids (light columns over the rows up to the
 	// page's end), then the wide columns of those rows by primary key.
 	list := func(w *where) ([]rowKey, error) {
+		if o.search != "" {
+			return s.searchPage(ctx, w, order, o)
+		}
 		return s.listPage(ctx, "feedback_list", w, order, o)
 	}
 	var page []rowKey
@@ -1037,6 +1039,26 @@ func searchWindow(w *where, f Filter, o listOptions, days int, today time.Time) 
 		ww.add("day >= toDate(?)", to.AddDate(0, 0, -(days-1)).Format("2006-01-02"))
 	}
 	return ww, true
+}
+
+// searchPage returns the page o.offset, o.limit of the search o.search
+// in order, from feedback_terms: w holds listWhere's conditions (and maybe
+// a window's), to which addSearch adds the search's.
+func (s *Server) searchPage(ctx context.Context, w *where, order string, o listOptions) ([]rowKey, error) {
+	sw := &where{parts: slices.Clone(w.parts), args: slices.Clone(w.args)}
+	addSearch(sw, Words(o.search))
+	args := append(sw.args, uint64(o.offset), uint64(o.limit))
+	var page []rowKey
+	err := s.query(ctx, "feedback_search_list", map[string]string{"where": sw.String(), "order": order}, args,
+		func(r scanner) error {
+			var k rowKey
+			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
+				return err
+			}
+			page = append(page, k)
+			return nil
+		})
+	return page, err
 }
 
 // pageCut adds to w the condition "at or before the page's last row" in
@@ -1211,7 +1233,7 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 
 // searchCountCap is where a search's count stops: "more than 10,000
 // results" is all a reader needs, and counting every match of a common
-// word would read every text of the period.
+// word would read every row of that word in the period.
 // (A variable for tests.)
 var searchCountCap = 10000
 
@@ -1234,8 +1256,9 @@ func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOp
 			func(r scanner) error { return r.Scan(&n) })
 		return n, false, err
 	}
+	addSearch(w, Words(o.search))
 	args := append(w.args, uint64(searchCountCap+1))
-	err = s.query(ctx, "feedback_count_capped", map[string]string{"where": w.String()}, args,
+	err = s.query(ctx, "feedback_search_count", map[string]string{"where": w.String()}, args,
 		func(r scanner) error { return r.Scan(&n) })
 	if n > uint64(searchCountCap) {
 		return uint64(searchCountCap), true, err

@@ -43,6 +43,10 @@ type ev struct {
 	MoneyVND                            int64
 	LandM2                              float64
 	Given, Accepted                     uint32
+	// Unfolded leaves text_folded empty, as rows written before the
+	// projector filled it are; otherwise it is Fold(Text), as the
+	// projector writes it for Vietnamese text.
+	Unfolded bool
 }
 
 func newID() string {
@@ -125,8 +129,12 @@ func insertEventsErr(conn driver.Conn, evs []ev) error {
 		if within == 0 {
 			within = -1
 		}
+		folded := Fold(e.Text)
+		if e.Unfolded {
+			folded = ""
+		}
 		if err := b.Append(newID(), e.Type, uint16(1), e.At, e.At, "test", e.ID, "2025", e.Commune, e.Commune, e.ID, e.Channel, e.Topics,
-			`{"text":"payload"}`, e.Text, "", due, e.Status, within, e.Sentiment, e.Score, conf, "model", e.Explain,
+			`{"text":"payload"}`, e.Text, folded, due, e.Status, within, e.Sentiment, e.Score, conf, "model", e.Explain,
 			e.HostLevel, e.HostRole, e.Participants, e.ID, e.ID, e.Field, e.Year, e.Recognition, e.Effective, e.ID,
 			cr, cd, e.FirstAction, e.FirstDone, e.CampaignID, e.ActivityKind, e.MoneyVND, e.LandM2, e.Org, e.Form,
 			e.Given, e.Accepted); err != nil {

@@ -239,6 +239,11 @@ func explorerParams(c *gin.Context) (q, order string, page int, perr *paramError
 	if len([]rune(q)) > 200 {
 		return "", "", 0, badParam("q", "longer than 200 characters")
 	}
+	if q != "" && len(Words(Fold(q))) == 0 {
+		// A search matches whole words (letters and digits): a term of
+		// punctuation or symbols only would match nothing, silently.
+		return "", "", 0, badParam("q", "%q has no word (letters or digits) to search for", clip(q))
+	}
 	order = c.DefaultQuery("sort", "newest")
 	if _, ok := listOrders[order]; !ok {
 		return "", "", 0, badParam("sort", "%q is not one of newest, oldest, score", clip(order))

@@ -1,7 +1,7 @@
 -- The page of feedback received, newest first (or by {{order}}): the ids
 -- only, from feedback_index (migration 0003), whose key (commune_code, day)
--- lets a period or commune filter skip the other rows; the search condition
--- compares the folded text with the folded search term.
+-- lets a period or commune filter skip the other rows (a search reads
+-- feedback_terms instead: feedback_search_list.sql).
 -- feedback_index_rows.sql then reads the wide columns of these rows alone,
 -- by their commune and day.
 SELECT aggregate_id, toString(event_id) AS eid, commune_code, toString(day) AS d

@@ -8,9 +8,10 @@ Engines:
                               (the local 18.16 on port 9000)
 
 Migrations (warehouse/migrations/*.sql), and the generated SQL in
-projector/testdata/check_*.sql after them, are split exactly as the Go code
-splits them (warehouse.SplitStatements): on semicolons that end a line,
-comment-only lines dropped. Dashboard queries (dashboard/queries/*.sql) get
+projector/testdata/check_*.sql and dashboard/testdata/check_*.sql after
+them, are split exactly as the Go code splits them
+(warehouse.SplitStatements): on semicolons that end a line, comment-only
+lines dropped. Dashboard queries (dashboard/queries/*.sql) get
 each sample of their {{placeholders}} (see PLACEHOLDERS) and sample literals
 for their ? parameters (see PARAMS), and run against the migrated, empty
 tables. Exit status 1 when anything failed.
@@ -54,6 +55,8 @@ PARAMS = {
     "case_list_status.sql": ["['F-1']"],
     "feedback_list.sql": ["0", "10"],
     "feedback_list_scores.sql": ["0", "10"],
+    "feedback_search_list.sql": ["0", "10"],
+    "feedback_search_count.sql": ["10001"],
     "feedback_index_rows.sql": ["['F-1']", "('18073', toDate('2026-01-01'))"],
     "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
@@ -159,9 +162,10 @@ def main():
                 except Exception as e:  # noqa: BLE001
                     failures.append(f"{rel}, statement {i} ({first_line(st)}):\n    {str(e).strip()[:600]}")
         # Generated SQL that the Go code sends as is (kept equal to the code
-        # by Go tests, e.g. projector TestRescoreSQLFile): split like the
-        # migrations and run after them.
-        for path in sorted(glob.glob(os.path.join(root, "projector/testdata/check_*.sql"))):
+        # by Go tests, e.g. projector TestRescoreSQLFile, dashboard
+        # TestSearchSQLFile): split like the migrations and run after them.
+        for path in sorted(glob.glob(os.path.join(root, "projector/testdata/check_*.sql")) +
+                           glob.glob(os.path.join(root, "dashboard/testdata/check_*.sql"))):
             rel = os.path.relpath(path, root)
             for i, st in enumerate(split_statements(open(path, encoding="utf-8").read()), 1):
                 ran += 1
