@@ -996,8 +996,9 @@ func (s *Server) scorePage(ctx context.Context, w *where, order string, o listOp
 	return s.listPage(ctx, "feedback_list_scores", w, order, o)
 }
 
-// listPage runs a list query (feedback_list or feedback_list_scores): the
-// keys of the page o.offset, o.limit of the rows meeting w in order.
+// listPage runs a list query (feedback_list, feedback_list_scores or
+// feedback_search_list): the keys of the page o.offset, o.limit of the
+// rows meeting w in order.
 func (s *Server) listPage(ctx context.Context, name string, w *where, order string, o listOptions) ([]rowKey, error) {
 	var page []rowKey
 	args := append(slices.Clone(w.args), uint64(o.offset), uint64(o.limit))
@@ -1047,18 +1048,7 @@ func searchWindow(w *where, f Filter, o listOptions, days int, today time.Time) 
 func (s *Server) searchPage(ctx context.Context, w *where, order string, o listOptions) ([]rowKey, error) {
 	sw := &where{parts: slices.Clone(w.parts), args: slices.Clone(w.args)}
 	addSearch(sw, Words(o.search))
-	args := append(sw.args, uint64(o.offset), uint64(o.limit))
-	var page []rowKey
-	err := s.query(ctx, "feedback_search_list", map[string]string{"where": sw.String(), "order": order}, args,
-		func(r scanner) error {
-			var k rowKey
-			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
-				return err
-			}
-			page = append(page, k)
-			return nil
-		})
-	return page, err
+	return s.listPage(ctx, "feedback_search_list", sw, order, o)
 }
 
 // pageCut adds to w the condition "at or before the page's last row" in
