@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -152,13 +153,21 @@ func (s *Server) queryVia(ctx context.Context, c *queryCache, name string, vars 
 	return nil
 }
 
-// querySettings returns ctx with the ClickHouse settings of Config
-// (max_threads when QueryThreads > 0) for the dashboard's queries.
+// querySettings returns ctx with the ClickHouse settings of Config for
+// the dashboard's queries: use_uncompressed_cache unless
+// NoUncompressedCache, and max_threads when QueryThreads > 0.
 func (s *Server) querySettings(ctx context.Context) context.Context {
-	if s.cfg.QueryThreads <= 0 {
+	set := clickhouse.Settings{}
+	if !s.cfg.NoUncompressedCache {
+		set["use_uncompressed_cache"] = 1
+	}
+	if s.cfg.QueryThreads > 0 {
+		set["max_threads"] = s.cfg.QueryThreads
+	}
+	if len(set) == 0 {
 		return ctx
 	}
-	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_threads": s.cfg.QueryThreads}))
+	return clickhouse.Context(ctx, clickhouse.WithSettings(set))
 }
 
 // scanner is one result row.
@@ -424,9 +433,20 @@ func (s *Server) dialogueHosts(ctx context.Context, f Filter, sc Scope) ([]Dialo
 	for _, c := range list {
 		in[c] = true
 	}
+	// The snapshot is in month order (dialogues_hosts.sql): the period's
+	// months are one run of it.
+	all := v.([]DialogueHost)
+	lo := sort.Search(len(all), func(i int) bool { return all[i].Month >= from })
+	hi := sort.Search(len(all), func(i int) bool { return all[i].Month > to })
+	if hi < lo {
+		hi = lo
+	}
+	if !restricted {
+		return slices.Clone(all[lo:hi:hi]), nil
+	}
 	out := []DialogueHost{}
-	for _, x := range v.([]DialogueHost) {
-		if x.Month >= from && x.Month <= to && (!restricted || in[x.Commune]) {
+	for _, x := range all[lo:hi] {
+		if in[x.Commune] {
 			out = append(out, x)
 		}
 	}
@@ -511,34 +531,82 @@ func (s *Server) tableSnapshot(ctx context.Context, table, key string, load func
 }
 
 // commitState is the commitments made on one day in one commune with the
-// same state (see commitments_state.sql).
+// same fulfilled, in-time and open-due values, and how many. day is
+// yyyymmdd and commune an index into commitStates.communes, so that
+// counting a filter's rows in Go (once per request) walks 16-byte values.
 type commitState struct {
-	day, commune string
-	fulfilled    uint8
-	inTime       int8
-	openDue      uint32
-	n            uint64
+	day       uint32
+	openDue   uint32
+	n         uint32
+	commune   uint16
+	fulfilled uint8
+	inTime    int8
+}
+
+// commitStates is commitments_state.sql's answer, sorted by day.
+type commitStates struct {
+	rows     []commitState
+	communes []string
+}
+
+// yyyymmdd turns "2006-01-02" into 20060102 (0 when it is not a date).
+func yyyymmdd(d string) uint32 {
+	if len(d) != 10 || d[4] != '-' || d[7] != '-' {
+		return 0
+	}
+	var n uint32
+	for i := 0; i < 10; i++ {
+		if i == 4 || i == 7 {
+			continue
+		}
+		c := d[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + uint32(c-'0')
+	}
+	return n
 }
 
 // commitmentStates returns the rows of commitments_state sorted by day,
 // kept until the commitments table changes (or, without snapshots, by the
 // query cache for its ttl).
-func (s *Server) commitmentStates(ctx context.Context) ([]commitState, error) {
+func (s *Server) commitmentStates(ctx context.Context) (*commitStates, error) {
 	v, err := s.tableSnapshot(ctx, "commitments", "commitment states", func(ctx context.Context) (any, error) {
-		var out []commitState
+		out := &commitStates{}
+		index := map[string]uint16{}
 		// Not through the cache: this value is what it keeps.
 		err := s.queryDirect(ctx, "commitments_state", nil, nil, func(r scanner) error {
+			var day, commune string
 			var x commitState
-			if err := r.Scan(&x.day, &x.commune, &x.fulfilled, &x.inTime, &x.openDue, &x.n); err != nil {
+			var n uint64
+			if err := r.Scan(&day, &commune, &x.fulfilled, &x.inTime, &x.openDue, &n); err != nil {
 				return err
 			}
-			out = append(out, x)
+			if n > math.MaxUint32 {
+				return fmt.Errorf("commitments_state: %d commitments on one row", n)
+			}
+			x.day, x.n = yyyymmdd(day), uint32(n)
+			c, ok := index[commune]
+			if !ok {
+				if len(out.communes) > math.MaxUint16 {
+					return errors.New("commitments_state: more than 65,536 communes")
+				}
+				c = uint16(len(out.communes))
+				index[commune] = c
+				out.communes = append(out.communes, commune)
+			}
+			x.commune = c
+			out.rows = append(out.rows, x)
 			return nil
 		})
-		sort.Slice(out, func(i, j int) bool { return out[i].day < out[j].day })
+		sort.Slice(out.rows, func(i, j int) bool { return out.rows[i].day < out.rows[j].day })
 		return out, err
 	})
-	states, _ := v.([]commitState)
+	states, _ := v.(*commitStates)
+	if states == nil {
+		states = &commitStates{}
+	}
 	return states, err
 }
 
@@ -550,41 +618,53 @@ func (s *Server) commitmentsFromState(ctx context.Context, f Filter, sc Scope, b
 	if err != nil {
 		return nil, err
 	}
-	from, to := f.From.Format("2006-01-02"), f.To.Format("2006-01-02")
+	from, to := yyyymmdd(f.From.Format("2006-01-02")), yyyymmdd(f.To.Format("2006-01-02"))
 	list, restricted := f.communes(sc)
-	groups := map[string]*CommitmentRow{}
-	first := sort.Search(len(states), func(i int) bool { return states[i].day >= from })
-	for _, x := range states[first:] {
+	allowed := make([]bool, len(states.communes))
+	for i, c := range states.communes {
+		allowed[i] = !restricted || slices.Contains(list, c)
+	}
+	perCommune := by == "commune"
+	groups := make([]CommitmentRow, len(states.communes))
+	seen := make([]bool, len(states.communes))
+	rows := states.rows
+	first := sort.Search(len(rows), func(i int) bool { return rows[i].day >= from })
+	for _, x := range rows[first:] {
 		if x.day > to {
 			break
 		}
-		if restricted && !slices.Contains(list, x.commune) {
+		if !allowed[x.commune] {
 			continue
 		}
-		k := ""
-		if by == "commune" {
-			k = x.commune
+		k := 0
+		if perCommune {
+			k = int(x.commune)
 		}
-		g := groups[k]
-		if g == nil {
-			g = &CommitmentRow{Key: k}
-			groups[k] = g
-		}
-		g.Made += x.n
+		seen[k] = true
+		g := &groups[k]
+		n := uint64(x.n)
+		g.Made += n
 		if x.fulfilled == 1 {
-			g.Fulfilled += x.n
+			g.Fulfilled += n
 		}
 		if x.inTime == 1 {
-			g.InTime += x.n
+			g.InTime += n
 		}
 		if x.fulfilled == 0 && x.openDue > 0 && x.openDue < now {
-			g.Overdue += x.n
+			g.Overdue += n
 		}
 	}
 	out := []CommitmentRow{}
-	for _, g := range groups {
+	for i := range groups {
+		if !seen[i] {
+			continue
+		}
+		g := groups[i]
+		if perCommune {
+			g.Key = states.communes[i]
+		}
 		g.FulfilledRate = ratio(g.Fulfilled, g.Made)
-		out = append(out, *g)
+		out = append(out, g)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
@@ -816,7 +896,7 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 		func(r scanner) error {
 			var k rowKey
 			var cell string
-			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day, &cell); err != nil {
+			if err := r.Scan(&k.id, &k.eid, &cell); err != nil {
 				return err
 			}
 			keys, keyCell = append(keys, k), append(keyCell, cell)
@@ -832,7 +912,7 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 	seen := map[string]bool{}
 	for i, k := range keys {
 		// A case listing one topic twice is one driver, as with has().
-		if x, ok := got[rowID{k.id, k.eid}]; ok && !seen[keyCell[i]+"|"+k.eid] {
+		if x, ok := got[k]; ok && !seen[keyCell[i]+"|"+k.eid] {
 			seen[keyCell[i]+"|"+k.eid] = true
 			out[keyCell[i]] = append(out[keyCell[i]], x)
 		}
@@ -967,7 +1047,7 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 	}
 	out := []ListItem{}
 	for _, k := range page {
-		if x, ok := got[rowID{k.id, k.eid}]; ok {
+		if x, ok := got[k]; ok {
 			out = append(out, x)
 		}
 	}
@@ -1005,7 +1085,7 @@ func (s *Server) listPage(ctx context.Context, name string, w *where, order stri
 	err := s.query(ctx, name, map[string]string{"where": w.String(), "order": order}, args,
 		func(r scanner) error {
 			var k rowKey
-			if err := r.Scan(&k.id, &k.eid, &k.commune, &k.day); err != nil {
+			if err := r.Scan(&k.id, &k.eid); err != nil {
 				return err
 			}
 			page = append(page, k)
@@ -1137,41 +1217,27 @@ func (s *Server) pageDays(ctx context.Context, w *where, f Filter, sc Scope, o l
 	return nil
 }
 
-// rowKey is a feedback.received row: its case and event_id, and its
-// commune and day (YYYY-MM-DD), the key of feedback_index.
-type rowKey struct{ id, eid, commune, day string }
+// rowKey is a feedback.received row: its case and event_id.
+type rowKey struct{ id, eid string }
 
 // rowID identifies a row of listRows' answer.
-type rowID struct{ id, eid string }
+type rowID = rowKey
 
 // listRows reads the given feedback.received rows with their text and each
-// case's current status, keyed by case and event_id.
+// case's current status, keyed by case and event_id (list_rows.sql).
 func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListItem, error) {
 	got := map[rowID]ListItem{}
 	if len(keys) == 0 {
 		return got, nil
 	}
-	var aggs []string
-	var cells []clickhouse.GroupSet
-	seen := map[[2]string]bool{}
+	aggs := make([]string, 0, len(keys))
 	for _, k := range keys {
 		aggs = append(aggs, k.id)
-		if c := [2]string{k.commune, k.day}; !seen[c] {
-			seen[c] = true
-			cells = append(cells, clickhouse.GroupSet{Value: []any{k.commune, k.day}})
-		}
 	}
 	slices.Sort(aggs)
 	aggs = slices.Compact(aggs)
-	var noText []string
-	scan := func(r scanner) error {
-		var x ListItem
-		var eid string
-		var at, due time.Time
-		var score float32
-		if err := r.Scan(&x.ID, &eid, &at, &x.Commune, &x.Channel, &x.Topics, &x.Text, &x.Sentiment, &score, &due); err != nil {
-			return err
-		}
+	item := func(id, eid string, at time.Time, commune, channel string, topics []string, text, label string, score float32, due time.Time) {
+		x := ListItem{ID: id, Commune: commune, Channel: channel, Topics: topics, Text: text, Sentiment: label}
 		x.ReceivedAt = at.In(Hanoi).Format("2006-01-02 15:04")
 		if due.Unix() > 0 {
 			x.DueAt = due.In(Hanoi).Format("2006-01-02")
@@ -1180,14 +1246,29 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 			x.Score = fptr(math.Round(float64(score)*1000) / 1000)
 		}
 		x.CommuneName = s.communeName(x.Commune)
-		if x.Text == "" {
-			noText = append(noText, x.ID)
-		}
-		got[rowID{x.ID, eid}] = x
-		return nil
+		got[rowID{id, eid}] = x
 	}
-	// From feedback_index by its key: the rows' (commune, day) pairs.
-	if err := s.query(ctx, "feedback_index_rows", nil, []any{aggs, cells}, scan); err != nil {
+	status := map[string]string{}
+	var noText []string
+	err := s.query(ctx, "list_rows", nil, []any{aggs}, func(r scanner) error {
+		var id, st string
+		var eids, communes, channels, texts, labels []string
+		var ats, dues []time.Time
+		var topics [][]string
+		var scores []float32
+		if err := r.Scan(&id, &eids, &ats, &communes, &channels, &topics, &texts, &labels, &scores, &dues, &st); err != nil {
+			return err
+		}
+		for i := range eids {
+			item(id, eids[i], ats[i], communes[i], channels[i], topics[i], texts[i], labels[i], scores[i], dues[i])
+			if texts[i] == "" {
+				noText = append(noText, id)
+			}
+		}
+		status[id] = st
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(noText) > 0 {
@@ -1195,24 +1276,23 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 		// whose text expression reads the payload.
 		rw := &where{}
 		rw.add("aggregate_id IN (SELECT arrayJoin(?))", noText)
-		if err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args, scan); err != nil {
+		err := s.query(ctx, "feedback_rows", map[string]string{"where": rw.String(), "text": textExpr}, rw.args, func(r scanner) error {
+			var id, eid, commune, channel, text, label string
+			var topics []string
+			var at, due time.Time
+			var score float32
+			if err := r.Scan(&id, &eid, &at, &commune, &channel, &topics, &text, &label, &score, &due); err != nil {
+				return err
+			}
+			item(id, eid, at, commune, channel, topics, text, label, score, due)
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
-	st := map[string]string{}
-	err := s.query(ctx, "case_list_status", nil, []any{aggs}, func(r scanner) error {
-		var id, status string
-		if err := r.Scan(&id, &status); err != nil {
-			return err
-		}
-		st[id] = status
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	for k, x := range got {
-		x.Status = st[x.ID]
+		x.Status = status[x.ID]
 		if x.Status == "" {
 			x.Status = "received"
 		}
@@ -1350,7 +1430,18 @@ type payloadFields struct {
 // exist or lies outside the scope.
 func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool, error) {
 	c := Case{ID: id, Events: []CaseEvent{}}
-	rescores, caseTopics, err := s.caseRescores(ctx, id)
+	// The case's rescores and its state at once, then its events (which
+	// take the rescores as they are read).
+	var rescores map[string]rescore
+	var caseTopics *rescore
+	var st map[string]CaseStatus
+	err := together(func() (err error) {
+		rescores, caseTopics, err = s.caseRescores(ctx, id)
+		return err
+	}, func() (err error) {
+		st, err = s.caseStatus(ctx, []string{id})
+		return err
+	})
 	if err != nil {
 		return c, false, err
 	}
@@ -1427,10 +1518,6 @@ func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool,
 		return Case{}, false, nil
 	}
 	c.CommuneName = s.communeName(c.Commune)
-	st, err := s.caseStatus(ctx, []string{id})
-	if err != nil {
-		return c, false, err
-	}
 	c.Status = st[id]
 	if c.Status.Status == "" {
 		c.Status.Status = "received"

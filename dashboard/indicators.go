@@ -99,15 +99,18 @@ func addModels(dst *ModelRow, r ModelRow) {
 // kpis returns the overview's key figures for f against the previous
 // period.
 func (s *Server) kpis(ctx context.Context, f Filter, sc Scope, lang string) ([]KPI, error) {
-	cur, err := s.totals(ctx, f, sc)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := s.totals(ctx, f.Previous(), sc)
-	if err != nil {
-		return nil, err
-	}
-	md, err := s.modelTotals(ctx, sc, f, f.Previous())
+	var cur, prev totals
+	var md []ModelRow
+	err := together(func() (err error) {
+		cur, err = s.totals(ctx, f, sc)
+		return err
+	}, func() (err error) {
+		prev, err = s.totals(ctx, f.Previous(), sc)
+		return err
+	}, func() (err error) {
+		md, err = s.modelTotals(ctx, sc, f, f.Previous())
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -174,15 +177,21 @@ func fl(x *float64) float64 {
 // localities returns every 2025 unit in scope (and in the locality filter)
 // on the key indicators, sorted by sortKey.
 func (s *Server) localities(ctx context.Context, f Filter, sc Scope, sortKey string) ([]LocalityRow, error) {
-	fb, due, flow, err := s.feedbackFigures(ctx, f, sc, "commune")
-	if err != nil {
-		return nil, err
-	}
-	hosts, err := s.dialogueHosts(ctx, f, sc)
-	if err != nil {
-		return nil, err
-	}
-	models, err := s.modelsGrouped(ctx, f, sc, "commune")
+	var fb []FeedbackRow
+	var due map[string]DueRow
+	var flow map[string]FlowRow
+	var hosts []DialogueHost
+	var models []ModelRow
+	err := together(func() (err error) {
+		fb, due, flow, err = s.feedbackFigures(ctx, f, sc, "commune")
+		return err
+	}, func() (err error) {
+		hosts, err = s.dialogueHosts(ctx, f, sc)
+		return err
+	}, func() (err error) {
+		models, err = s.modelsGrouped(ctx, f, sc, "commune")
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

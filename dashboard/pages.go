@@ -135,32 +135,39 @@ func (s *Server) sentimentParts(c *gin.Context, f Filter, sc Scope, lang, part s
 	defer cancel()
 	var d SentimentData
 	want := func(p string) bool { return part == "" || part == p }
-	var err error
+	var parts []func() error
 	if want("series") {
-		series, err := s.feedbackGrouped(ctx, f, sc, "bucket")
-		if err != nil {
-			return d, err
-		}
-		d.Series = fillBuckets(f, series, func(r *FeedbackRow) string { return r.Key }, func(b string) FeedbackRow { return FeedbackRow{Key: b} })
+		parts = append(parts, func() error {
+			series, err := s.feedbackGrouped(ctx, f, sc, "bucket")
+			d.Series = fillBuckets(f, series, func(r *FeedbackRow) string { return r.Key }, func(b string) FeedbackRow { return FeedbackRow{Key: b} })
+			return err
+		})
 	}
 	if want("topics") {
-		if d.Topics, err = s.feedbackGrouped(ctx, f, sc, "topic"); err != nil {
-			return d, err
-		}
-		s.labelFeedback(d.Topics, "topic", lang)
-		sortFeedbackBy(d.Topics)
+		parts = append(parts, func() (err error) {
+			if d.Topics, err = s.feedbackGrouped(ctx, f, sc, "topic"); err == nil {
+				s.labelFeedback(d.Topics, "topic", lang)
+				sortFeedbackBy(d.Topics)
+			}
+			return err
+		})
 	}
 	if want("localities") {
-		if d.Communes, err = s.feedbackGrouped(ctx, f, sc, "commune"); err != nil {
-			return d, err
-		}
-		s.labelFeedback(d.Communes, "commune", lang)
-		sortFeedbackBy(d.Communes)
+		parts = append(parts, func() (err error) {
+			if d.Communes, err = s.feedbackGrouped(ctx, f, sc, "commune"); err == nil {
+				s.labelFeedback(d.Communes, "commune", lang)
+				sortFeedbackBy(d.Communes)
+			}
+			return err
+		})
 	}
 	if want("drivers") {
-		d.Drivers, err = s.feedbackItems(ctx, f, sc, listOptions{order: "score", limit: 10}, lang)
+		parts = append(parts, func() (err error) {
+			d.Drivers, err = s.feedbackItems(ctx, f, sc, listOptions{order: "score", limit: 10}, lang)
+			return err
+		})
 	}
-	return d, err
+	return d, together(parts...)
 }
 
 func (s *Server) sentimentPage(c *gin.Context) {
@@ -265,12 +272,25 @@ func (s *Server) feedbackData(c *gin.Context, f Filter, sc Scope, lang, q, order
 	d := FeedbackData{Query: q, Sort: order, Page: page, PageSize: pageSize}
 	o := listOptions{search: Fold(q), order: order, offset: (page - 1) * pageSize, limit: pageSize}
 	var err error
-	if d.Total, d.TotalCapped, err = s.feedbackCount(ctx, f, sc, o); err != nil {
-		return d, err
+	if o.search != "" && o.offset > 0 {
+		// A later page of a search: its count tells feedbackItems whether
+		// the newest (or oldest) days can hold the page at all.
+		if d.Total, d.TotalCapped, err = s.feedbackCount(ctx, f, sc, o); err != nil {
+			return d, err
+		}
+		o.total, o.totalCapped = d.Total, d.TotalCapped
+		d.Items, err = s.feedbackItems(ctx, f, sc, o, lang)
+	} else {
+		// Otherwise the page does not depend on the count: both at once.
+		err = together(func() (err error) {
+			d.Total, d.TotalCapped, err = s.feedbackCount(ctx, f, sc, o)
+			return err
+		}, func() (err error) {
+			d.Items, err = s.feedbackItems(ctx, f, sc, o, lang)
+			return err
+		})
 	}
-	o.total, o.totalCapped = d.Total, d.TotalCapped
 	d.Pages = int((d.Total + pageSize - 1) / pageSize)
-	d.Items, err = s.feedbackItems(ctx, f, sc, o, lang)
 	return d, err
 }
 

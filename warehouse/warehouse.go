@@ -109,7 +109,9 @@ func open(ctx context.Context, cfg Config, db string) (driver.Conn, error) {
 		Auth:         clickhouse.Auth{Database: db, Username: cfg.User, Password: cfg.Password},
 		DialTimeout:  timeout,
 		MaxOpenConns: 20,
-		MaxIdleConns: 10,
+		// As many idle as open: with fewer, a busy dashboard closes and
+		// reopens connections between its queries.
+		MaxIdleConns: 20,
 		// Each pooled connection keeps its compression buffer; the default
 		// (10 MiB, grown to the largest block) cost the projector ~37 MB.
 		MaxCompressionBuffer: 1 << 20,

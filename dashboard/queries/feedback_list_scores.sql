@@ -2,8 +2,8 @@
 -- unscored last): the ids only, from feedback_scores (migration 0011), whose
 -- key starts with the score's bucket. {{where}} holds the list's filters
 -- and, but for the last try, a bound on the bucket (see scorePage).
--- feedback_index_rows.sql then reads the wide columns of these rows.
-SELECT aggregate_id, toString(event_id) AS eid, commune_code, toString(day) AS d
+-- list_rows.sql then reads the wide columns of these rows.
+SELECT aggregate_id, toString(event_id) AS eid
 FROM feedback_scores
 WHERE {{where}}
 ORDER BY {{order}}

@@ -3,9 +3,8 @@
 -- day) makes ClickHouse read one word's rows of the communes and period
 -- (or a window of it, see searchWindows) only. {{where}} holds the list's
 -- filters and the search (addSearch in where.go), which keep one row per
--- matching case. feedback_index_rows.sql then reads the wide columns of
--- these rows.
-SELECT aggregate_id, toString(event_id) AS eid, commune_code, toString(day) AS d
+-- matching case. list_rows.sql then reads the wide columns of these rows.
+SELECT aggregate_id, toString(event_id) AS eid
 FROM feedback_terms
 WHERE {{where}}
 ORDER BY {{order}}

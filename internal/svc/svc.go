@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -71,11 +72,18 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// OpsHandler serves /metrics from g plus the health endpoints.
+// OpsHandler serves /metrics from g, the health endpoints and Go's
+// profiles under /debug/pprof/ (the ops address is meant for operators
+// only: loopback by default).
 func OpsHandler(g prometheus.Gatherer, h *Health) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	h.Register(mux)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 
