@@ -991,7 +991,7 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 		// addSearch): a cut would read them once more.
 	case byScore:
 		// scorePage reads the most negative rows first, no cut needed.
-	case o.order != "score" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic:
+	case o.order != "score" && o.from.IsZero() && !o.emptyTopic:
 		if err := s.pageDays(ctx, w, f, sc, o); err != nil {
 			return []ListItem{}, err
 		}
@@ -1183,8 +1183,8 @@ func (s *Server) pageCut(ctx context.Context, w *where, o listOptions) error {
 }
 
 // pageDays adds to w, for the time orders, the days that hold the page:
-// the feedback roll-ups count every case once per day (without a topic
-// filter), so the newest days that together hold offset+limit cases hold
+// the feedback roll-ups count every case once per day (with or without a
+// topic filter, see feedbackCount), so the newest days that together hold offset+limit cases hold
 // the newest page (and likewise for the oldest). That costs a small
 // roll-up query instead of pageCut's scan of the period in feedback_index.
 // When the period holds fewer cases than the page's end, w is left as is.
@@ -1311,9 +1311,11 @@ var searchCountCap = 10000
 // search the count stops above searchCountCap: capped is then true and n
 // is searchCountCap.
 func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (n uint64, capped bool, err error) {
-	if o.search == "" && f.Topic == "" && o.from.IsZero() && !o.emptyTopic {
-		// Without a search or topic filter every case counts once in the
-		// roll-ups (is_primary = 1): their received is the count.
+	if o.search == "" && o.from.IsZero() && !o.emptyTopic {
+		// Without a search every case counts once in the roll-ups: once
+		// under its first topic (is_primary = 1) without a topic filter,
+		// once under the topic with one (an event's topics are a set,
+		// see event.Decoder). Their received is the count.
 		fb, err := s.feedbackGrouped(ctx, f, sc, "total")
 		if err != nil || len(fb) == 0 {
 			return 0, false, err

@@ -28,12 +28,15 @@ func TestExplorerPagesMatchDirectQuery(t *testing.T) {
 		"Kênh rạch ở Khê Hương ô nhiễm", "Rác!\tĐường ngập"}
 	channels := []string{"hotline_1022", "provincial_app"}
 	communes := []string{"18073", "18496", "18115"}
+	// Topic filters read the roll-ups' rows of that topic: cases with one
+	// topic, two, or none.
+	topicSets := [][]string{{"environment"}, {"environment"}, {"land", "environment"}, {"land"}, {}}
 	var evs []ev
 	for i := 0; i < 420; i++ {
 		// Many cases a day, and some at the same second, over 20 days.
 		at := now.Add(-time.Duration(rng.IntN(20*24*60)) * time.Minute).Truncate(time.Minute)
 		x := ev{Type: "feedback.received", ID: fmt.Sprintf("FB-P-%03d", i), Commune: communes[rng.IntN(len(communes))],
-			Channel: channels[rng.IntN(len(channels))], Topics: []string{"environment"}, Text: texts[rng.IntN(len(texts))], At: at,
+			Channel: channels[rng.IntN(len(channels))], Topics: topicSets[rng.IntN(len(topicSets))], Text: texts[rng.IntN(len(texts))], At: at,
 			// Some rows as written before the projector filled text_folded.
 			Unfolded: rng.IntN(10) == 0}
 		if rng.IntN(4) > 0 {
@@ -92,6 +95,7 @@ func TestExplorerPagesMatchDirectQuery(t *testing.T) {
 		{"&q=duong&locality=c:18115", " AND commune_code = '18115' AND " + hasWords, []any{[]string{"duong"}}},
 		{"&q=rac&topic=environment", " AND has(topics, 'environment') AND " + hasWords, []any{[]string{"rac"}}},
 		{"&topic=environment", " AND has(topics, 'environment')", nil},
+		{"&topic=land&locality=c:18073", " AND has(topics, 'land') AND commune_code = '18073'", nil},
 	} {
 		for _, order := range []string{"newest", "oldest", "score"} {
 			for page := 1; page <= 10; page++ {
@@ -101,10 +105,23 @@ func TestExplorerPagesMatchDirectQuery(t *testing.T) {
 					t.Fatalf("%s: %d %.300s", path, code, body)
 				}
 				var r struct {
-					Rows []ListItem `json:"rows"`
+					Rows  []ListItem `json:"rows"`
+					Total uint64     `json:"total"`
 				}
 				if err := json.Unmarshal([]byte(body), &r); err != nil {
 					t.Fatal(err)
+				}
+				if page == 1 {
+					// The count, from the roll-ups without a search (with
+					// or without a topic filter), is the list's length.
+					var n uint64
+					q := "SELECT count() FROM feedback_index WHERE day >= toDate('" + from + "') AND day <= toDate('" + to + "')" + c.cond
+					if err := e.conn.QueryRow(t.Context(), q, c.args...).Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					if r.Total != n {
+						t.Fatalf("%s: total %d, want %d", path, r.Total, n)
+					}
 				}
 				got := []string{}
 				for _, x := range r.Rows {

@@ -161,3 +161,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeKeepsEachTopicOnce: topics are a set, so a topic given twice
+// is kept once (in first-seen order), and the indicators by topic count
+// the event once per topic.
+func TestDecodeKeepsEachTopicOnce(t *testing.T) {
+	for _, c := range []struct{ topics, want string }{
+		{`["environment"]`, "environment"},
+		{`["environment", "land", "environment"]`, "environment land"},
+		{`["land", "land", "land"]`, "land"},
+		{`["land", "environment", "environment", "land", "education"]`, "land environment education"},
+	} {
+		raw := strings.Replace(validFeedback, `"topics": ["environment"]`, `"topics": `+c.topics, 1)
+		ev, errs := decoder().Decode([]byte(raw))
+		if errs != nil {
+			t.Fatalf("%s: %v", c.topics, errs)
+		}
+		if got := strings.Join(ev.Topics, " "); got != c.want {
+			t.Fatalf("%s: got %q, want %q", c.topics, got, c.want)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func buildSchema(eventType string, version int) map[string]any {
 				"lat":    map[string]any{"type": "number", "minimum": -90, "maximum": 90},
 				"lon":    map[string]any{"type": "number", "minimum": -180, "maximum": 180},
 			}},
-		"topics":  map[string]any{"type": "array", "maxItems": 20, "items": enum(Topics, "topic")},
+		"topics":  map[string]any{"type": "array", "maxItems": 20, "items": enum(Topics, "topic"), "description": "topic codes; a topic listed twice counts once"},
 		"channel": enum(Channels, "how the feedback reached the system"),
 		"org":     str("the responsible body", maxShortLen),
 	}

@@ -2,6 +2,7 @@ package event
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -182,6 +183,9 @@ func (d *Decoder) validate(e *Event) Errors {
 			add(fmt.Sprintf("topics[%d]", i), fmt.Sprintf("unknown topic %q; one of: %s", clip(t), Topics.list()))
 		}
 	}
+	// Topics are a set: a topic given twice counts once (every indicator
+	// by topic counts an event once per topic it lists).
+	e.Topics = distinct(e.Topics)
 	if e.Channel != "" && !Channels.Has(e.Channel) {
 		add("channel", fmt.Sprintf("unknown channel %q; one of: %s", clip(e.Channel), Channels.list()))
 	}
@@ -328,4 +332,21 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// distinct returns xs without its repeats, in first-seen order (xs itself
+// when it has none).
+func distinct(xs []string) []string {
+	for i := 1; i < len(xs); i++ {
+		if slices.Contains(xs[:i], xs[i]) {
+			out := slices.Clone(xs[:i])
+			for _, x := range xs[i+1:] {
+				if !slices.Contains(out, x) {
+					out = append(out, x)
+				}
+			}
+			return out
+		}
+	}
+	return xs
 }
