@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"runtime"
 	"strconv"
 	"time"
 )
@@ -81,6 +82,11 @@ type Config struct {
 	// over threads costs more than it saves (measured on 10 M events, 20
 	// clients: 308 against 266 requests/s).
 	QueryThreads int
+	// MaxQueries is how many of the dashboard's queries run in ClickHouse
+	// at once; the others wait, and a freed slot goes to the request that
+	// started first (see gate). 0: no limit. Default twice this machine's
+	// cores (ClickHouse on the same machine, as deploy/local runs it).
+	MaxQueries int
 	// NoUncompressedCache stops the dashboard's queries from asking for
 	// ClickHouse's uncompressed cache (use_uncompressed_cache). By default
 	// they do: their reads are small and repeat, so keeping decompressed
@@ -96,7 +102,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:8081", OpsAddr: "127.0.0.1:9103", DefaultDays: 180, Province: "42", Auth: "on",
 		SessionTTL: 12 * time.Hour, HotspotK: 2, HotspotMinCount: 3, AuthCacheTTL: 2 * time.Second,
-		VersionReuse: 200 * time.Millisecond, QueryThreads: 1}
+		VersionReuse: 200 * time.Millisecond, QueryThreads: 1, MaxQueries: 2 * runtime.NumCPU()}
 }
 
 // RegisterFlags binds the fields to flags on fs. The province flag is
@@ -120,6 +126,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	})
 	fs.DurationVar(&c.AuthCacheTTL, "dashboard-auth-cache-ttl", c.AuthCacheTTL, "keep who a valid API token or session belongs to this long; a revocation made by another process (e.g. the users CLI) takes up to this long to apply; 0 reads the user store on every request")
 	fs.IntVar(&c.QueryThreads, "dashboard-query-threads", c.QueryThreads, "ClickHouse max_threads for each dashboard query (its queries are small and run many at once); 0 keeps the server's setting")
+	fs.IntVar(&c.MaxQueries, "dashboard-max-queries", c.MaxQueries, "how many indicator queries run in ClickHouse at once; the others wait, the oldest request's first (0: no limit; default twice this machine's cores)")
 	fs.BoolVar(&c.NoUncompressedCache, "dashboard-no-uncompressed-cache", c.NoUncompressedCache, "do not ask ClickHouse to keep the decompressed blocks the dashboard reads (use_uncompressed_cache=0); for measurements")
 	fs.StringVar(&c.DevDir, "dashboard-dev-dir", c.DevDir, "serve templates and static files from this dashboard/ folder instead of the embedded copies")
 }
@@ -141,6 +148,9 @@ func (c *Config) Validate() error {
 	}
 	if c.QueryThreads < 0 {
 		errs = append(errs, errors.New("dashboard-query-threads: must not be negative"))
+	}
+	if c.MaxQueries < 0 {
+		errs = append(errs, errors.New("dashboard-max-queries: must not be negative (0 means no limit)"))
 	}
 	if c.CacheTTL < 0 {
 		errs = append(errs, errors.New("dashboard-cache-ttl: must not be negative"))

@@ -109,12 +109,7 @@ func (s *Server) queryVersioned(ctx context.Context, name string, vars map[strin
 // when they are not there.
 func (s *Server) cachedQuery(ctx context.Context, c *queryCache, key, name, sql string, args []any, scan func(r scanner) error) error {
 	cached, err := c.rows(ctx, key, func(ctx context.Context) ([]cachedRow, error) {
-		rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		return readRows(rows)
+		return s.fetch(ctx, sql, args)
 	})
 	if err != nil {
 		return fmt.Errorf("query %s: %w", name, err)
@@ -137,20 +132,42 @@ func (s *Server) queryVia(ctx context.Context, c *queryCache, name string, vars 
 	if c != nil {
 		return s.cachedQuery(ctx, c, cacheKey(sql, args), name, sql, args, scan)
 	}
-	rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
+	// The rows are read whole before they are scanned: the query's slot
+	// (see gate) is free again before scan runs, whatever scan does.
+	all, err := s.fetch(ctx, sql, args)
 	if err != nil {
 		return fmt.Errorf("query %s: %w", name, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
+	for _, r := range all {
+		if err := scan(r); err != nil {
 			return fmt.Errorf("query %s: scan: %w", name, err)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query %s: %w", name, err)
-	}
 	return nil
+}
+
+// fetch runs sql in a query slot (see gate) and returns all its rows.
+func (s *Server) fetch(ctx context.Context, sql string, args []any) ([]cachedRow, error) {
+	release, err := s.slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	rows, err := s.conn.Query(s.querySettings(ctx), sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return readRows(rows)
+}
+
+// slot waits for a free query slot (Config.MaxQueries, see gate) and
+// returns its release; without a limit it returns at once.
+func (s *Server) slot(ctx context.Context) (func(), error) {
+	if s.gate == nil {
+		return func() {}, nil
+	}
+	return s.gate.acquire(ctx, startOf(ctx))
 }
 
 // querySettings returns ctx with the ClickHouse settings of Config for

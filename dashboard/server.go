@@ -78,6 +78,9 @@ type Server struct {
 	// snapshots keeps table-wide answers until their table changes; nil
 	// when Config.NoSnapshots.
 	snapshots *snapshotCache
+	// gate bounds the indicator queries running in ClickHouse at once
+	// (Config.MaxQueries); nil: no limit.
+	gate *gate
 
 	renderedMu sync.Mutex
 	rendered   map[string]int // page template → times rendered (for tests)
@@ -126,6 +129,9 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 	if !cfg.NoSnapshots {
 		s.snapshots = newSnapshotCache()
 	}
+	if cfg.MaxQueries > 0 {
+		s.gate = newGate(cfg.MaxQueries)
+	}
 	if s.key, err = loadSessionKey(cfg, log); err != nil {
 		return nil, err
 	}
@@ -160,7 +166,7 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), svc.NewHTTPMetrics(reg, "dashboard").Middleware(), securityHeaders)
+	r.Use(gin.Recovery(), svc.NewHTTPMetrics(reg, "dashboard").Middleware(), requestStart, securityHeaders)
 	health.GinHealth(r)
 	s.routes(r)
 	s.handler = r
@@ -282,4 +288,11 @@ func (s *Server) RenderedTemplates() (map[string]int, []string) {
 // ctxTimeout bounds one request's queries.
 func ctxTimeout(c *gin.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request.Context(), 30*time.Second)
+}
+
+// requestStart records when each request began in its context, so that
+// the query gate serves the oldest request first.
+func requestStart(c *gin.Context) {
+	c.Request = c.Request.WithContext(withStart(c.Request.Context(), time.Now()))
+	c.Next()
 }
