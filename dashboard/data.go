@@ -725,11 +725,20 @@ func (s *Server) population(ctx context.Context) (map[string]uint64, error) {
 	return v.(map[string]uint64), nil
 }
 
-// modelsGrouped groups the models registered up to the period's end by
-// "field", "commune", "year" (registration year), "cell" (field|commune|
-// year) or "total", in key order, from the per-cell counts of
-// models_cells (see modelCell).
+// modelsGrouped returns the models in f's scope registered up to f's
+// year, grouped by "field", "commune", "year" or "total".
 func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]ModelRow, error) {
+	g, err := s.modelsGroupings(ctx, f, sc, by)
+	if err != nil {
+		return nil, err
+	}
+	return g[0], nil
+}
+
+// modelsGroupings is modelsGrouped for several groupings at once, from
+// one pass over the snapshot of per-cell counts (field × commune ×
+// registration year, kept until the models table changes).
+func (s *Server) modelsGroupings(ctx context.Context, f Filter, sc Scope, bys ...string) ([][]ModelRow, error) {
 	v, err := s.tableSnapshot(ctx, "models", "model cells", func(ctx context.Context) (any, error) {
 		cells := []modelCell{}
 		// Not through the ttl cache: this answer is what the snapshot keeps.
@@ -738,6 +747,7 @@ func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by strin
 			if err := r.Scan(&x.field, &x.commune, &x.year, &x.Registered, &x.Recognized, &x.Effective, &x.Replications); err != nil {
 				return err
 			}
+			x.yearKey = strconv.Itoa(int(x.year))
 			cells = append(cells, x)
 			return nil
 		})
@@ -748,38 +758,54 @@ func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by strin
 	}
 	cells, _ := v.([]modelCell)
 	list, restricted := f.communes(sc)
-	last := uint16(f.To.Year())
-	groups := map[string]*ModelRow{}
-	for _, c := range cells {
-		if c.year > last || restricted && !slices.Contains(list, c.commune) {
-			continue
+	var in map[string]bool
+	if restricted {
+		in = make(map[string]bool, len(list))
+		for _, c := range list {
+			in[c] = true
 		}
-		var k string
+	}
+	last := uint16(f.To.Year())
+	keys := make([]func(c *modelCell) string, len(bys))
+	groups := make([]map[string]*ModelRow, len(bys))
+	for i, by := range bys {
 		switch by {
 		case "field":
-			k = c.field
+			keys[i] = func(c *modelCell) string { return c.field }
 		case "commune":
-			k = c.commune
+			keys[i] = func(c *modelCell) string { return c.commune }
 		case "year":
-			k = strconv.Itoa(int(c.year))
-		case "cell":
-			k = c.field + "|" + c.commune + "|" + strconv.Itoa(int(c.year))
+			keys[i] = func(c *modelCell) string { return c.yearKey }
 		case "total":
+			keys[i] = func(*modelCell) string { return "" }
 		default:
 			panic("dashboard: unknown models grouping " + by)
 		}
-		g := groups[k]
-		if g == nil {
-			g = &ModelRow{Key: k}
-			groups[k] = g
+		groups[i] = map[string]*ModelRow{}
+	}
+	for j := range cells {
+		c := &cells[j]
+		if c.year > last || restricted && !in[c.commune] {
+			continue
 		}
-		addModels(g, c.ModelRow)
+		for i, key := range keys {
+			k := key(c)
+			g := groups[i][k]
+			if g == nil {
+				g = &ModelRow{Key: k}
+				groups[i][k] = g
+			}
+			addModels(g, c.ModelRow)
+		}
 	}
-	out := []ModelRow{}
-	for _, g := range groups {
-		out = append(out, *g)
+	out := make([][]ModelRow, len(bys))
+	for i := range groups {
+		out[i] = []ModelRow{}
+		for _, g := range groups[i] {
+			out[i] = append(out[i], *g)
+		}
+		sort.Slice(out[i], func(a, b int) bool { return out[i][a].Key < out[i][b].Key })
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
 
@@ -787,6 +813,7 @@ func (s *Server) modelsGrouped(ctx context.Context, f Filter, sc Scope, by strin
 type modelCell struct {
 	field, commune string
 	year           uint16
+	yearKey        string // year as a decimal string
 	ModelRow
 }
 

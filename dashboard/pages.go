@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -463,13 +462,12 @@ func (s *Server) modelsData(c *gin.Context, f Filter, sc Scope, lang string) (Mo
 	ctx, cancel := ctxTimeout(c)
 	defer cancel()
 	var d ModelsData
-	// One query by field × commune × year; the three groupings are sums of
-	// its rows (every figure is a count).
-	cells, err := s.modelsGrouped(ctx, f, sc, "cell")
+	// The three groupings in one pass over the per-cell counts.
+	g, err := s.modelsGroupings(ctx, f, sc, "field", "commune", "year")
 	if err != nil {
 		return d, err
 	}
-	d.Fields, d.Communes = regroupModels(cells, 0), regroupModels(cells, 1)
+	d.Fields, d.Communes = g[0], g[1]
 	for i := range d.Fields {
 		d.Fields[i].Label = vocabs["field"].Label(d.Fields[i].Key, lang)
 	}
@@ -485,29 +483,8 @@ func (s *Server) modelsData(c *gin.Context, f Filter, sc Scope, lang string) (Mo
 			r.PerTenThousand = fptr(math.Round(float64(r.Registered)*10000/float64(p)*100) / 100)
 		}
 	}
-	d.Years = modelYears(regroupModels(cells, 2))
+	d.Years = modelYears(g[2])
 	return d, nil
-}
-
-// regroupModels sums rows keyed field|commune|year by part part of the key,
-// ordered by key as ORDER BY k orders them.
-func regroupModels(cells []ModelRow, part int) []ModelRow {
-	by := map[string]*ModelRow{}
-	for _, c := range cells {
-		k := strings.Split(c.Key, "|")[part]
-		r := by[k]
-		if r == nil {
-			r = &ModelRow{Key: k}
-			by[k] = r
-		}
-		addModels(r, c)
-	}
-	out := []ModelRow{}
-	for _, r := range by {
-		out = append(out, *r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
 }
 
 func (s *Server) modelsPage(c *gin.Context) {
