@@ -1476,32 +1476,44 @@ type payloadFields struct {
 // exist or lies outside the scope.
 func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool, error) {
 	c := Case{ID: id, Events: []CaseEvent{}}
-	// The case's rescores and its state at once, then its events (which
-	// take the rescores as they are read).
+	// The case's rescores, its state and its events at once; the rescores
+	// are applied to the events once all three are read.
 	var rescores map[string]rescore
 	var caseTopics *rescore
 	var st map[string]CaseStatus
+	type caseRow struct {
+		e                 CaseEvent
+		eid, topicsMethod string
+		at, recv, due     time.Time
+		within            int8
+		score, conf       float32
+		explain, payload  string
+	}
+	var rows []caseRow
 	err := together(func() (err error) {
 		rescores, caseTopics, err = s.caseRescores(ctx, id)
 		return err
 	}, func() (err error) {
 		st, err = s.caseStatus(ctx, []string{id})
 		return err
+	}, func() error {
+		return s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id}, func(r scanner) error {
+			var x caseRow
+			e := &x.e
+			if err := r.Scan(&x.eid, &e.Type, &x.at, &x.recv, &e.Source, &e.Channel, &e.Commune, &e.LocalityScheme, &e.LocalityCode, &e.Topics, &x.topicsMethod, &e.Org,
+				&e.Status, &e.Note, &e.Outcome, &x.within, &x.due, &e.Text, &e.Sentiment, &x.score, &x.conf, &e.Method, &x.explain, &x.payload); err != nil {
+				return err
+			}
+			rows = append(rows, x)
+			return nil
+		})
 	})
 	if err != nil {
 		return c, false, err
 	}
-	err = s.query(ctx, "case_events", map[string]string{"text": textExpr}, []any{id}, func(r scanner) error {
-		var e CaseEvent
-		var eid, topicsMethod string
-		var at, recv, due time.Time
-		var within int8
-		var score, conf float32
-		var explain, payload string
-		if err := r.Scan(&eid, &e.Type, &at, &recv, &e.Source, &e.Channel, &e.Commune, &e.LocalityScheme, &e.LocalityCode, &e.Topics, &topicsMethod, &e.Org,
-			&e.Status, &e.Note, &e.Outcome, &within, &due, &e.Text, &e.Sentiment, &score, &conf, &e.Method, &explain, &payload); err != nil {
-			return err
-		}
+	for _, x := range rows {
+		e, eid, topicsMethod, at, recv, due := x.e, x.eid, x.topicsMethod, x.at, x.recv, x.due
+		within, score, conf, explain, payload := x.within, x.score, x.conf, x.explain, x.payload
 		// The newest rescore replaces what the event stored: its
 		// sentiment where it has a method, its topics where it has a
 		// topics method; events that inherited the case's topics follow
@@ -1547,10 +1559,9 @@ func (s *Server) loadCase(ctx context.Context, id string, sc Scope) (Case, bool,
 			_ = json.Unmarshal([]byte(explain), &e.Explain)
 		}
 		c.Events = append(c.Events, e)
-		return nil
-	})
-	if err != nil || len(c.Events) == 0 {
-		return c, false, err
+	}
+	if len(c.Events) == 0 {
+		return c, false, nil
 	}
 	c.Commune = c.Events[0].Commune
 	for i := range c.Events {
