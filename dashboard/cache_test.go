@@ -118,6 +118,10 @@ func TestCachedAnswersMatch(t *testing.T) {
 	insertEvents(t, e.conn, []ev{
 		{Type: "commitment.made", ID: "CM-1", Commune: "18073", At: now.Add(-40 * time.Hour), Due: now.Add(-2 * time.Hour)},
 		{Type: "commitment.made", ID: "CM-2", Commune: "18496", At: now.Add(-30 * time.Hour), Due: now.Add(48 * time.Hour)},
+		// On the periods' last day, and long before: the bounds of the
+		// snapshot's day range.
+		{Type: "commitment.made", ID: "CM-3", Commune: "18496", At: now.Add(-time.Minute), Due: now.Add(24 * time.Hour)},
+		{Type: "commitment.made", ID: "CM-4", Commune: "18073", At: now.AddDate(0, 0, -200), Due: now.AddDate(0, 0, -150)},
 	})
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")

@@ -566,23 +566,9 @@ type commitStates struct {
 	communes []string
 }
 
-// yyyymmdd turns "2006-01-02" into 20060102 (0 when it is not a date).
-func yyyymmdd(d string) uint32 {
-	if len(d) != 10 || d[4] != '-' || d[7] != '-' {
-		return 0
-	}
-	var n uint32
-	for i := 0; i < 10; i++ {
-		if i == 4 || i == 7 {
-			continue
-		}
-		c := d[i]
-		if c < '0' || c > '9' {
-			return 0
-		}
-		n = n*10 + uint32(c-'0')
-	}
-	return n
+// yyyymmdd is t's day as the number YYYYMMDD (ClickHouse's toYYYYMMDD).
+func yyyymmdd(t time.Time) uint32 {
+	return uint32(t.Year()*10000 + int(t.Month())*100 + t.Day())
 }
 
 // commitmentStates returns the rows of commitments_state sorted by day,
@@ -594,16 +580,16 @@ func (s *Server) commitmentStates(ctx context.Context) (*commitStates, error) {
 		index := map[string]uint16{}
 		// Not through the cache: this value is what it keeps.
 		err := s.queryDirect(ctx, "commitments_state", nil, nil, func(r scanner) error {
-			var day, commune string
+			var commune string
 			var x commitState
 			var n uint64
-			if err := r.Scan(&day, &commune, &x.fulfilled, &x.inTime, &x.openDue, &n); err != nil {
+			if err := r.Scan(&x.day, &commune, &x.fulfilled, &x.inTime, &x.openDue, &n); err != nil {
 				return err
 			}
 			if n > math.MaxUint32 {
 				return fmt.Errorf("commitments_state: %d commitments on one row", n)
 			}
-			x.day, x.n = yyyymmdd(day), uint32(n)
+			x.n = uint32(n)
 			c, ok := index[commune]
 			if !ok {
 				if len(out.communes) > math.MaxUint16 {
@@ -635,7 +621,7 @@ func (s *Server) commitmentsFromState(ctx context.Context, f Filter, sc Scope, b
 	if err != nil {
 		return nil, err
 	}
-	from, to := yyyymmdd(f.From.Format("2006-01-02")), yyyymmdd(f.To.Format("2006-01-02"))
+	from, to := yyyymmdd(f.From), yyyymmdd(f.To)
 	list, restricted := f.communes(sc)
 	allowed := make([]bool, len(states.communes))
 	for i, c := range states.communes {
