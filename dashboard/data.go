@@ -1250,13 +1250,10 @@ func (s *Server) pageDays(ctx context.Context, w *where, f Filter, sc Scope, o l
 // rowKey is a feedback.received row: its case and event_id.
 type rowKey struct{ id, eid string }
 
-// rowID identifies a row of listRows' answer.
-type rowID = rowKey
-
 // listRows reads the given feedback.received rows with their text and each
 // case's current status, keyed by case and event_id (list_rows.sql).
-func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListItem, error) {
-	got := map[rowID]ListItem{}
+func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListItem, error) {
+	got := map[rowKey]ListItem{}
 	if len(keys) == 0 {
 		return got, nil
 	}
@@ -1276,7 +1273,7 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowID]ListIte
 			x.Score = fptr(math.Round(float64(score)*1000) / 1000)
 		}
 		x.CommuneName = s.communeName(x.Commune)
-		got[rowID{id, eid}] = x
+		got[rowKey{id, eid}] = x
 	}
 	status := map[string]string{}
 	var noText []string

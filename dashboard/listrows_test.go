@@ -62,7 +62,7 @@ func TestListRowsMatchTheirTables(t *testing.T) {
 		item   ListItem
 		status string
 	}
-	wants := map[rowID]want{}
+	wants := map[rowKey]want{}
 	rows, err := e.conn.Query(t.Context(), "SELECT aggregate_id, toString(event_id), occurred_at, commune_code, channel, topics, "+
 		"text, sentiment_label, sentiment_score, due_at FROM feedback_index")
 	if err != nil {
@@ -86,7 +86,7 @@ func TestListRowsMatchTheirTables(t *testing.T) {
 			x.Score = fptr(math.Round(float64(score)*1000) / 1000)
 		}
 		x.CommuneName = e.s.communeName(x.Commune)
-		wants[rowID{x.ID, eid}] = want{item: x}
+		wants[rowKey{x.ID, eid}] = want{item: x}
 	}
 	rows.Close()
 	statuses := map[string]string{}

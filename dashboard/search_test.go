@@ -20,6 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"dvpulse/dashboard/auth"
+	"dvpulse/internal/golden"
 	"dvpulse/internal/itest"
 	"dvpulse/warehouse"
 )
@@ -66,22 +67,7 @@ func TestSearchSQLFile(t *testing.T) {
 		}
 	}
 	got := b.String()
-	const path = "testdata/check_search.sql"
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./dashboard -run TestSearchSQLFile -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s is out of date: rerun go test ./dashboard -run TestSearchSQLFile -update", path)
-	}
+	golden.Check(t, "testdata/check_search.sql", got, *update, "go test ./dashboard -run TestSearchSQLFile -update")
 }
 
 // bindLiterals writes args into the ? of sql (comment lines dropped) as

@@ -2,11 +2,11 @@ package projector
 
 import (
 	"flag"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"dvpulse/internal/golden"
 	"dvpulse/warehouse"
 )
 
@@ -58,20 +58,5 @@ func TestRescoreSQLFile(t *testing.T) {
 		}
 	}
 	got := b.String()
-	const path = "testdata/check_rescore.sql"
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./projector -run TestRescoreSQLFile -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s is out of date: rerun go test ./projector -run TestRescoreSQLFile -update", path)
-	}
+	golden.Check(t, "testdata/check_rescore.sql", got, *update, "go test ./projector -run TestRescoreSQLFile -update")
 }

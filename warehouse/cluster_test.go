@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"dvpulse/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -20,19 +22,7 @@ func TestClusterGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(out, ";\n\n") + ";\n"
-	const golden = "testdata/cluster.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./warehouse -run TestClusterGolden -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("cluster rewrite differs from %s (rerun with -update if the change is intended):\n%s", golden, got)
-	}
+	golden.Check(t, "testdata/cluster.golden", got, *update, "go test ./warehouse -run TestClusterGolden -update")
 }
 
 func TestClusterSingleNodeUnchanged(t *testing.T) {
