@@ -266,8 +266,21 @@ func wholeMonths(f Filter, by string) bool {
 // "topic", "commune" or "total".
 func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, error) {
 	tbl, t := s.rollup(f, sc, by)
-	w := cond(f, sc, t)
 	out := []FeedbackRow{}
+	if s.fromCommuneDays(tbl) {
+		d, err := s.communeDays(ctx)
+		if err != nil {
+			return out, err
+		}
+		for _, x := range d.sum(f, sc, by) {
+			// HAVING received > 0, as feedback_rollup_grouped.sql.
+			if x.n[cReceived] > 0 {
+				out = append(out, withSentiment(x.feedbackRow(), x.sum, x.sq))
+			}
+		}
+		return out, nil
+	}
+	w := cond(f, sc, t)
 	err := s.query(ctx, "feedback_rollup_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String(), "rollup": tbl}, w.args,
 		func(r scanner) error {
 			var x FeedbackRow
@@ -373,8 +386,35 @@ type FlowRow struct {
 // all zero, as a missing key reads).
 func (s *Server) feedbackFigures(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, map[string]DueRow, map[string]FlowRow, error) {
 	tbl, t := s.rollup(f, sc, by)
-	w := cond(f, sc, t)
 	fb, due, flow := []FeedbackRow{}, map[string]DueRow{}, map[string]FlowRow{}
+	add := func(x FeedbackRow, sum, sq float64, d DueRow, fl FlowRow) {
+		if x.Received > 0 {
+			fb = append(fb, withSentiment(x, sum, sq))
+		}
+		if d.Due > 0 || d.Done > 0 {
+			d.Key = x.Key
+			d.ResolutionRate = ratio(d.Done, d.Due)
+			due[x.Key] = d
+		}
+		fl.Key = x.Key
+		fl.InDeadline = ratio(fl.AnsweredInTime, fl.AnsweredKnown)
+		fl.ReopenRate = ratio(fl.Reopened, fl.Resolved)
+		flow[x.Key] = fl
+	}
+	if s.fromCommuneDays(tbl) {
+		d, err := s.communeDays(ctx)
+		if err != nil {
+			return fb, due, flow, err
+		}
+		for _, x := range d.sum(f, sc, by) {
+			add(x.feedbackRow(), x.sum, x.sq,
+				DueRow{Due: x.n[cDue], Done: x.n[cDone], DoneInTime: x.n[cDoneInTime]},
+				FlowRow{Answered: x.n[cAnswered], AnsweredKnown: x.n[cAnsweredKnown], AnsweredInTime: x.n[cAnsweredInTime],
+					Resolved: x.n[cResolved], Reopened: x.n[cReopened]})
+		}
+		return fb, due, flow, nil
+	}
+	w := cond(f, sc, t)
 	err := s.query(ctx, "feedback_figures", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String(), "rollup": tbl}, w.args,
 		func(r scanner) error {
 			var x FeedbackRow
@@ -386,18 +426,7 @@ func (s *Server) feedbackFigures(ctx context.Context, f Filter, sc Scope, by str
 				&fl.Answered, &fl.AnsweredKnown, &fl.AnsweredInTime, &fl.Resolved, &fl.Reopened); err != nil {
 				return err
 			}
-			if x.Received > 0 {
-				fb = append(fb, withSentiment(x, sum, sq))
-			}
-			if d.Due > 0 || d.Done > 0 {
-				d.Key = x.Key
-				d.ResolutionRate = ratio(d.Done, d.Due)
-				due[x.Key] = d
-			}
-			fl.Key = x.Key
-			fl.InDeadline = ratio(fl.AnsweredInTime, fl.AnsweredKnown)
-			fl.ReopenRate = ratio(fl.Reopened, fl.Resolved)
-			flow[x.Key] = fl
+			add(x, sum, sq, d, fl)
 			return nil
 		})
 	return fb, due, flow, err
@@ -1263,6 +1292,20 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListIt
 	}
 	slices.Sort(aggs)
 	aggs = slices.Compact(aggs)
+	// Cases shown before under the tables' current version come from the
+	// row cache; only the others are read.
+	var version string
+	if s.rows != nil {
+		versions, err := s.tableVersions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list rows: table versions: %w", err)
+		}
+		version = "feedback_timeline@" + versions["feedback_timeline"] + "\x00events@" + versions["events"]
+		if aggs = s.rows.lookup(version, aggs, got); len(aggs) == 0 {
+			return got, nil
+		}
+	}
+	read := map[rowKey]ListItem{}
 	item := func(id, eid string, at time.Time, commune, channel string, topics []string, text, label string, score float32, due time.Time) {
 		x := ListItem{ID: id, Commune: commune, Channel: channel, Topics: topics, Text: text, Sentiment: label}
 		x.ReceivedAt = at.In(Hanoi).Format("2006-01-02 15:04")
@@ -1273,7 +1316,7 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListIt
 			x.Score = fptr(math.Round(float64(score)*1000) / 1000)
 		}
 		x.CommuneName = s.communeName(x.Commune)
-		got[rowKey{id, eid}] = x
+		read[rowKey{id, eid}] = x
 	}
 	status := map[string]string{}
 	var noText []string
@@ -1318,13 +1361,15 @@ func (s *Server) listRows(ctx context.Context, keys []rowKey) (map[rowKey]ListIt
 			return nil, err
 		}
 	}
-	for k, x := range got {
+	for k, x := range read {
 		x.Status = status[x.ID]
 		if x.Status == "" {
 			x.Status = "received"
 		}
+		read[k] = x
 		got[k] = x
 	}
+	s.rows.store(version, read)
 	return got, nil
 }
 
@@ -1338,6 +1383,19 @@ var searchCountCap = 10000
 // search the count stops above searchCountCap: capped is then true and n
 // is searchCountCap.
 func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (n uint64, capped bool, err error) {
+	if o.search == "" && o.from.IsZero() && !o.emptyTopic && o.order != "score" && o.limit > 0 {
+		// A list in time order finds its page's days in the roll-up by
+		// day (pageDays, at the same time as this count): the sum of the
+		// same rows is the count, and the identical query runs once
+		// (result cache) or is summed from memory (communeDays).
+		byDay := f
+		byDay.Granularity = "day"
+		days, err := s.feedbackGrouped(ctx, byDay, sc, "bucket")
+		for _, d := range days {
+			n += d.Received
+		}
+		return n, false, err
+	}
 	if o.search == "" && o.from.IsZero() && !o.emptyTopic {
 		// Without a search every case counts once in the roll-ups: once
 		// under its first topic (is_primary = 1) without a topic filter,

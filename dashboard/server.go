@@ -73,6 +73,9 @@ type Server struct {
 	// results keeps query rows while their tables are unchanged; nil when
 	// cfg.NoResultCache (or when the ttl cache is on).
 	results *queryCache
+	// rows keeps list rows by case while their tables are unchanged; nil
+	// when results is.
+	rows *rowCache
 	// versions reads the tables' versions for snapshots and results.
 	versions *tableVersions
 	// snapshots keeps table-wide answers until their table changes; nil
@@ -125,6 +128,7 @@ func NewServer(cfg Config, log *slog.Logger, conn driver.Conn, reg prometheus.Re
 		// Entries are keyed by their tables' versions, so they never go
 		// stale; the long ttl only lets unused ones be evicted.
 		s.results = newQueryCache(time.Hour, 5000, func() time.Time { return s.now() })
+		s.rows = newRowCache(rowCacheCases)
 	}
 	if !cfg.NoSnapshots {
 		s.snapshots = newSnapshotCache()

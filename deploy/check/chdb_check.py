@@ -57,6 +57,7 @@ PARAMS = {
     "feedback_search_list.sql": ["0", "10"],
     "feedback_search_count.sql": ["10001"],
     "list_rows.sql": ["['F-1']"],
+    "commune_days.sql": [],
     "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
     "commitments_grouped.sql": ["1767225600"],

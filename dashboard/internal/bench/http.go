@@ -37,6 +37,7 @@ var searchTerms = []string{
 
 type sample struct {
 	ep   string
+	path string
 	d    time.Duration
 	code int
 	err  bool
@@ -124,6 +125,7 @@ func runHTTP(args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed of the filters")
 	only := fs.String("only", "", "comma-separated endpoints to run (default all)")
 	out := fs.String("json", "", "write the results as JSON to this file")
+	each := fs.String("requests", "", "write every request to this file: milliseconds, status and path, tab-separated (to look into one endpoint's slow requests)")
 	_ = fs.Parse(args)
 	if *token == "" {
 		return fmt.Errorf("give -token (dvpulse users token create …)")
@@ -211,7 +213,7 @@ func runHTTP(args []string) error {
 				t0 := time.Now()
 				code, _, err := get(path)
 				d := time.Since(t0)
-				local = append(local, sample{ep: ep, d: d, code: code, err: err != nil || code != 200})
+				local = append(local, sample{ep: ep, path: path, d: d, code: code, err: err != nil || code != 200})
 				if (err != nil || code != 200) && len(local) < 5000 {
 					fmt.Fprintf(os.Stderr, "error: %s → %d %v\n", path, code, err)
 				}
@@ -223,6 +225,11 @@ func runHTTP(args []string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if *each != "" {
+		if err := writeRequests(*each, samples); err != nil {
+			return err
+		}
+	}
 	return report(samples, eps, elapsed, *out)
 }
 
@@ -284,4 +291,14 @@ func report(samples []sample, eps []string, elapsed time.Duration, out string) e
 		return os.WriteFile(out, b, 0o644)
 	}
 	return nil
+}
+
+// writeRequests writes one line per request: milliseconds, HTTP status
+// (0 when it failed) and path, tab-separated.
+func writeRequests(name string, samples []sample) error {
+	var b strings.Builder
+	for _, s := range samples {
+		fmt.Fprintf(&b, "%.1f\t%d\t%s\n", float64(s.d.Microseconds())/1000, s.code, s.path)
+	}
+	return os.WriteFile(name, []byte(b.String()), 0o644)
 }

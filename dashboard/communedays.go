@@ -1,0 +1,215 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The commune roll-ups (feedback_commune_daily and _monthly) answer every
+// feedback figure without a topic or channel filter: about half of the
+// indicator requests. Their daily table is small (one row per day and
+// commune with feedback: ~106,000 rows for two years of Hà Tĩnh), so the
+// dashboard keeps it whole in memory until it changes, like the
+// commitments and models, and sums a request's rows in Go instead of
+// sending ClickHouse a query. The answers are those of
+// feedback_rollup_grouped.sql and feedback_figures.sql on that table.
+
+// communeDay is one day's figures in one commune. day is yyyymmdd and
+// commune an index into communeDays.communes.
+type communeDay struct {
+	day     uint32
+	commune uint16
+	n       [nCommuneCounts]uint64
+	sum, sq float64 // sentiment_sum, sentiment_sq
+}
+
+// The counts of a communeDay, in commune_days.sql's order.
+const (
+	cReceived = iota
+	cNegative
+	cPositive
+	cScored
+	cDue
+	cDone
+	cDoneInTime
+	cAnswered
+	cAnsweredKnown
+	cAnsweredInTime
+	cResolved
+	cReopened
+	nCommuneCounts
+)
+
+// communeDays is commune_days.sql's answer, sorted by day.
+type communeDays struct {
+	rows     []communeDay
+	communes []string
+	index    map[string]uint16
+}
+
+// communeDays returns the rows of feedback_commune_daily, kept until that
+// table changes.
+func (s *Server) communeDays(ctx context.Context) (*communeDays, error) {
+	v, err := s.tableSnapshot(ctx, "feedback_commune_daily", "commune days", func(ctx context.Context) (any, error) {
+		return s.loadCommuneDays(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*communeDays), nil
+}
+
+// fromCommuneDays reports whether the commune roll-up tbl is answered
+// from communeDays: with snapshots on.
+func (s *Server) fromCommuneDays(tbl string) bool {
+	return s.snapshots != nil && strings.HasPrefix(tbl, "feedback_commune_")
+}
+
+// loadCommuneDays reads commune_days.sql. It scans the rows itself rather
+// than through fetch's generic rows: ~106,000 rows of 16 columns.
+func (s *Server) loadCommuneDays(ctx context.Context) (*communeDays, error) {
+	out := &communeDays{index: map[string]uint16{}}
+	release, err := s.slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	rows, err := s.conn.Query(s.querySettings(ctx), s.queries["commune_days"])
+	if err != nil {
+		return nil, fmt.Errorf("query commune_days: %w", err)
+	}
+	defer rows.Close()
+	var commune string
+	var x communeDay
+	dest := []any{&x.day, &commune}
+	for i := cReceived; i <= cScored; i++ {
+		dest = append(dest, &x.n[i])
+	}
+	dest = append(dest, &x.sum, &x.sq)
+	for i := cDue; i < nCommuneCounts; i++ {
+		dest = append(dest, &x.n[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("query commune_days: scan: %w", err)
+		}
+		c, ok := out.index[commune]
+		if !ok {
+			if len(out.communes) > math.MaxUint16 {
+				return nil, errors.New("commune_days: more than 65,536 communes")
+			}
+			c = uint16(len(out.communes))
+			out.index[commune] = c
+			out.communes = append(out.communes, commune)
+		}
+		x.commune = c
+		out.rows = append(out.rows, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query commune_days: %w", err)
+	}
+	// The query sorts by day; sorting again costs little and does not
+	// depend on it.
+	if !sort.SliceIsSorted(out.rows, func(i, j int) bool { return out.rows[i].day < out.rows[j].day }) {
+		sort.SliceStable(out.rows, func(i, j int) bool { return out.rows[i].day < out.rows[j].day })
+	}
+	return out, nil
+}
+
+// communeSums are the summed figures of one key.
+type communeSums struct {
+	key     string
+	n       [nCommuneCounts]uint64
+	sum, sq float64
+}
+
+// sumCommuneDays sums the rows of f's period and communes (with scope sc)
+// per key of by ("bucket" by f.Granularity, "commune" or "total"), sorted
+// by key: the rows feedback_figures.sql returns on a commune roll-up.
+func (d *communeDays) sum(f Filter, sc Scope, by string) []communeSums {
+	var allowed []bool
+	if list, restricted := f.communes(sc); restricted {
+		allowed = make([]bool, len(d.communes))
+		for _, c := range list {
+			if i, ok := d.index[c]; ok {
+				allowed[i] = true
+			}
+		}
+	}
+	from, to := yyyymmdd(f.From), yyyymmdd(f.To)
+	lo, _ := slices.BinarySearchFunc(d.rows, from, func(r communeDay, t uint32) int { return cmpUint32(r.day, t) })
+	acc := map[string]*communeSums{}
+	var lastDay uint32
+	var dayKey string
+	for i := lo; i < len(d.rows) && d.rows[i].day <= to; i++ {
+		r := &d.rows[i]
+		if allowed != nil && !allowed[r.commune] {
+			continue
+		}
+		var key string
+		switch by {
+		case "bucket":
+			if r.day != lastDay {
+				lastDay, dayKey = r.day, bucketKey(f.Granularity, r.day)
+			}
+			key = dayKey
+		case "commune":
+			key = d.communes[r.commune]
+		case "total":
+		default:
+			panic("dashboard: unknown grouping " + by)
+		}
+		a := acc[key]
+		if a == nil {
+			a = &communeSums{key: key}
+			acc[key] = a
+		}
+		for j := range a.n {
+			a.n[j] += r.n[j]
+		}
+		a.sum += r.sum
+		a.sq += r.sq
+	}
+	out := make([]communeSums, 0, len(acc))
+	for _, a := range acc {
+		out = append(out, *a)
+	}
+	slices.SortFunc(out, func(a, b communeSums) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+func cmpUint32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// bucketKey is bucketOf's key of the day yyyymmdd in Go: the first day of
+// its week (Monday), month or quarter, or the day, as YYYY-MM-DD.
+func bucketKey(granularity string, day uint32) string {
+	t := time.Date(int(day/10000), time.Month(day/100%100), int(day%100), 0, 0, 0, 0, time.UTC)
+	switch granularity {
+	case "week":
+		t = t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+	case "month":
+		t = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	case "quarter":
+		t = time.Date(t.Year(), time.Month((int(t.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return t.Format("2006-01-02")
+}
+
+// feedbackRow is x's feedback counts, keyed; withSentiment adds the rest.
+func (x communeSums) feedbackRow() FeedbackRow {
+	return FeedbackRow{Key: x.key, Received: x.n[cReceived], Negative: x.n[cNegative], Positive: x.n[cPositive], Scored: x.n[cScored]}
+}

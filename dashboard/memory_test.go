@@ -1,0 +1,70 @@
+package dashboard
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestRowCacheKeepsOneVersion checks the row cache's rules: rows are
+// served only for the version they were read under, a new version drops
+// the old rows, and a full cache starts again empty.
+func TestRowCacheKeepsOneVersion(t *testing.T) {
+	c := newRowCache(3)
+	item := func(id, text string) ListItem { return ListItem{ID: id, Text: text, Status: "received"} }
+	c.store("v1", map[rowKey]ListItem{
+		{"A", "a1"}: item("A", "first"), {"A", "a2"}: item("A", "second"), {"B", "b1"}: item("B", "b"),
+	})
+	got := map[rowKey]ListItem{}
+	missing := c.lookup("v1", []string{"A", "B", "C"}, got)
+	if !slices.Equal(missing, []string{"C"}) {
+		t.Fatalf("missing %v, want [C]", missing)
+	}
+	if len(got) != 3 || got[rowKey{"A", "a2"}].Text != "second" || got[rowKey{"B", "b1"}].Text != "b" {
+		t.Fatalf("got %v", got)
+	}
+	// Another version serves nothing, and storing under it drops v1.
+	if m := c.lookup("v2", []string{"A"}, map[rowKey]ListItem{}); !slices.Equal(m, []string{"A"}) {
+		t.Fatalf("v2 lookup missing %v, want [A]", m)
+	}
+	c.store("v2", map[rowKey]ListItem{{"C", "c1"}: item("C", "c")})
+	if m := c.lookup("v1", []string{"A"}, map[rowKey]ListItem{}); !slices.Equal(m, []string{"A"}) {
+		t.Fatalf("v1 rows served after v2 was stored: missing %v", m)
+	}
+	if m := c.lookup("v2", []string{"A", "C"}, map[rowKey]ListItem{}); !slices.Equal(m, []string{"A"}) {
+		t.Fatalf("v2 missing %v, want [A]", m)
+	}
+	// Over max cases it starts again empty, keeping the newest rows.
+	c.store("v2", map[rowKey]ListItem{{"D", "d1"}: item("D", "d"), {"E", "e1"}: item("E", "e"), {"F", "f1"}: item("F", "f")})
+	if m := c.lookup("v2", []string{"C", "D", "E", "F"}, map[rowKey]ListItem{}); !slices.Equal(m, []string{"C"}) {
+		t.Fatalf("after overflow missing %v, want [C]", m)
+	}
+	var off *rowCache
+	off.store("v1", map[rowKey]ListItem{{"A", "a1"}: item("A", "x")})
+	if m := off.lookup("v1", []string{"A"}, map[rowKey]ListItem{}); !slices.Equal(m, []string{"A"}) {
+		t.Fatal("a nil row cache must keep nothing")
+	}
+	if newRowCache(0) != nil {
+		t.Fatal("size 0 must turn the row cache off")
+	}
+}
+
+// TestBucketKeyMatchesBucketStarts checks communeDays' buckets in Go
+// against bucketStarts, whose buckets the charts show: every day of a
+// period falls in the last bucket starting on or before it.
+func TestBucketKeyMatchesBucketStarts(t *testing.T) {
+	for _, g := range granularities {
+		f := Filter{Granularity: g, From: time.Date(2024, 12, 25, 0, 0, 0, 0, Hanoi), To: time.Date(2026, 3, 3, 0, 0, 0, 0, Hanoi)}
+		starts := bucketStarts(f)
+		for d := f.From; !d.After(f.To); d = d.AddDate(0, 0, 1) {
+			k := bucketKey(g, yyyymmdd(d))
+			i, ok := slices.BinarySearch(starts, k)
+			if !ok {
+				t.Fatalf("%s: bucket %s of %s is not a bucket start", g, k, d.Format("2006-01-02"))
+			}
+			if next := i + 1; next < len(starts) && starts[next] <= d.Format("2006-01-02") {
+				t.Fatalf("%s: %s falls in bucket %s, but %s starts later and before it", g, d.Format("2006-01-02"), k, starts[next])
+			}
+		}
+	}
+}
