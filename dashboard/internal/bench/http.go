@@ -125,6 +125,7 @@ func runHTTP(args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed of the filters")
 	only := fs.String("only", "", "comma-separated endpoints to run (default all)")
 	out := fs.String("json", "", "write the results as JSON to this file")
+	rate := fs.Float64("rate", 0, "open loop: send this many requests per second (Poisson arrivals, whatever the answers' speed; latency counted from each request's planned start) instead of -clients closed-loop clients; 0: closed loop")
 	each := fs.String("requests", "", "write every request to this file: milliseconds, status and path, tab-separated (to look into one endpoint's slow requests)")
 	_ = fs.Parse(args)
 	if *token == "" {
@@ -138,7 +139,11 @@ func runHTTP(args []string) error {
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}
+	idle := *clients * 2
+	if *rate > 0 {
+		idle = 200
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: idle}}
 	get := func(path string) (int, []byte, error) {
 		req, _ := http.NewRequest("GET", *base+"/api/v1/"+path, nil)
 		req.Header.Set("Authorization", "Bearer "+*token)
@@ -175,13 +180,52 @@ func runHTTP(args []string) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("no feedback cases found")
 	}
-	logf("%d case ids collected; %d clients × %s over %d endpoints, random filters", len(ids), *clients, *duration, len(eps))
+	if *rate > 0 {
+		logf("%d case ids collected; open loop, %.0f requests/s × %s over %d endpoints, random filters", len(ids), *rate, *duration, len(eps))
+	} else {
+		logf("%d case ids collected; %d clients × %s over %d endpoints, random filters", len(ids), *clients, *duration, len(eps))
+	}
+
+	// pick draws a request: an endpoint and its path with random filters.
+	pick := func(r *rand.Rand) (ep, path string) {
+		ep = eps[r.IntN(len(eps))]
+		path = ep
+		q := g.query(r)
+		switch ep {
+		case "cases":
+			path = "cases/" + ids[r.IntN(len(ids))]
+			q = url.Values{}
+		case "feedback":
+			if r.IntN(2) == 0 {
+				q.Set("q", searchTerms[r.IntN(len(searchTerms))])
+			}
+			q.Set("sort", []string{"newest", "oldest", "score"}[r.IntN(3)])
+			if r.IntN(3) == 0 {
+				q.Set("page", strconv.Itoa(2+r.IntN(5)))
+			}
+		case "localities":
+			q.Set("sort", []string{"received", "negative", "index", "resolution", "deadline", "dialogues", "models", "name"}[r.IntN(8)])
+		}
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+		return ep, path
+	}
 
 	var mu sync.Mutex
 	var samples []sample
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(*duration)
 	start := time.Now()
+	if *rate > 0 {
+		samples = openLoop(*rate, *duration, rand.New(rand.NewPCG(*seed, 99)), pick, get)
+		if *each != "" {
+			if err := writeRequests(*each, samples); err != nil {
+				return err
+			}
+		}
+		return report(samples, eps, time.Since(start), *out)
+	}
 	for c := 0; c < *clients; c++ {
 		wg.Add(1)
 		go func(c int) {
@@ -189,27 +233,7 @@ func runHTTP(args []string) error {
 			r := rand.New(rand.NewPCG(*seed, uint64(c)+100))
 			var local []sample
 			for time.Now().Before(deadline) {
-				ep := eps[r.IntN(len(eps))]
-				path := ep
-				q := g.query(r)
-				switch ep {
-				case "cases":
-					path = "cases/" + ids[r.IntN(len(ids))]
-					q = url.Values{}
-				case "feedback":
-					if r.IntN(2) == 0 {
-						q.Set("q", searchTerms[r.IntN(len(searchTerms))])
-					}
-					q.Set("sort", []string{"newest", "oldest", "score"}[r.IntN(3)])
-					if r.IntN(3) == 0 {
-						q.Set("page", strconv.Itoa(2+r.IntN(5)))
-					}
-				case "localities":
-					q.Set("sort", []string{"received", "negative", "index", "resolution", "deadline", "dialogues", "models", "name"}[r.IntN(8)])
-				}
-				if len(q) > 0 {
-					path += "?" + q.Encode()
-				}
+				ep, path := pick(r)
 				t0 := time.Now()
 				code, _, err := get(path)
 				d := time.Since(t0)
@@ -301,4 +325,45 @@ func writeRequests(name string, samples []sample) error {
 		fmt.Fprintf(&b, "%.1f\t%d\t%s\n", float64(s.d.Microseconds())/1000, s.code, s.path)
 	}
 	return os.WriteFile(name, []byte(b.String()), 0o644)
+}
+
+// openLoop sends requests at rate per second for d, with exponential gaps
+// (Poisson arrivals), each on its own goroutine whatever the answers'
+// speed: the load of many independent users rather than of a fixed number
+// of clients that wait for each answer. A request's latency counts from
+// its planned start, so a sender that falls behind does not hide the
+// delay. At most 2,000 requests are in flight; more count as errors.
+func openLoop(rate float64, d time.Duration, r *rand.Rand, pick func(*rand.Rand) (string, string), get func(string) (int, []byte, error)) []sample {
+	var mu sync.Mutex
+	var samples []sample
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 2000)
+	start := time.Now()
+	next := start
+	for next.Sub(start) < d {
+		ep, path := pick(r)
+		planned := next
+		next = next.Add(time.Duration(r.ExpFloat64() / rate * float64(time.Second)))
+		time.Sleep(time.Until(planned))
+		select {
+		case slots <- struct{}{}:
+		default:
+			mu.Lock()
+			samples = append(samples, sample{ep: ep, path: path, err: true})
+			mu.Unlock()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			code, _, err := get(path)
+			s := sample{ep: ep, path: path, d: time.Since(planned), code: code, err: err != nil || code != 200}
+			mu.Lock()
+			samples = append(samples, s)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return samples
 }
