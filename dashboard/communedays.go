@@ -129,7 +129,7 @@ type communeSums struct {
 	sum, sq float64
 }
 
-// sumCommuneDays sums the rows of f's period and communes (with scope sc)
+// sum sums the rows of f's period and communes (with scope sc)
 // per key of by ("bucket" by f.Granularity, "commune" or "total"), sorted
 // by key: the rows feedback_figures.sql returns on a commune roll-up.
 func (d *communeDays) sum(f Filter, sc Scope, by string) []communeSums {
