@@ -21,7 +21,7 @@ import (
 // feedback_rollup_grouped.sql and feedback_figures.sql on that table.
 
 // communeDay is one day's figures in one commune. day is yyyymmdd and
-// commune an index into communeDays.communes.
+// commune an index into communeDays.codes.
 type communeDay struct {
 	day     uint32
 	commune uint16
@@ -48,9 +48,32 @@ const (
 
 // communeDays is commune_days.sql's answer, sorted by day.
 type communeDays struct {
-	rows     []communeDay
-	communes []string
-	index    map[string]uint16
+	rows []communeDay
+	communeIndex
+}
+
+// communeIndex numbers the communes of a snapshot (commitStates,
+// communeDays), so that its rows hold a 2-byte index instead of the code.
+type communeIndex struct {
+	codes []string          // by index
+	index map[string]uint16 // by code
+}
+
+// id returns code's index, numbering it when it is new.
+func (x *communeIndex) id(code string) (uint16, error) {
+	if c, ok := x.index[code]; ok {
+		return c, nil
+	}
+	if len(x.codes) > math.MaxUint16 {
+		return 0, errors.New("more than 65,536 communes")
+	}
+	if x.index == nil {
+		x.index = map[string]uint16{}
+	}
+	c := uint16(len(x.codes))
+	x.index[code] = c
+	x.codes = append(x.codes, code)
+	return c, nil
 }
 
 // communeDays returns the rows of feedback_commune_daily, kept until that
@@ -74,7 +97,7 @@ func (s *Server) fromCommuneDays(tbl string) bool {
 // loadCommuneDays reads commune_days.sql. It scans the rows itself rather
 // than through fetch's generic rows: ~106,000 rows of 16 columns.
 func (s *Server) loadCommuneDays(ctx context.Context) (*communeDays, error) {
-	out := &communeDays{index: map[string]uint16{}}
+	out := &communeDays{}
 	release, err := s.slot(ctx)
 	if err != nil {
 		return nil, err
@@ -99,16 +122,9 @@ func (s *Server) loadCommuneDays(ctx context.Context) (*communeDays, error) {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("query commune_days: scan: %w", err)
 		}
-		c, ok := out.index[commune]
-		if !ok {
-			if len(out.communes) > math.MaxUint16 {
-				return nil, errors.New("commune_days: more than 65,536 communes")
-			}
-			c = uint16(len(out.communes))
-			out.index[commune] = c
-			out.communes = append(out.communes, commune)
+		if x.commune, err = out.id(commune); err != nil {
+			return nil, fmt.Errorf("query commune_days: %w", err)
 		}
-		x.commune = c
 		out.rows = append(out.rows, x)
 	}
 	if err := rows.Err(); err != nil {
@@ -135,7 +151,7 @@ type communeSums struct {
 func (d *communeDays) sum(f Filter, sc Scope, by string) []communeSums {
 	var allowed []bool
 	if list, restricted := f.communes(sc); restricted {
-		allowed = make([]bool, len(d.communes))
+		allowed = make([]bool, len(d.codes))
 		for _, c := range list {
 			if i, ok := d.index[c]; ok {
 				allowed[i] = true
@@ -160,7 +176,7 @@ func (d *communeDays) sum(f Filter, sc Scope, by string) []communeSums {
 			}
 			key = dayKey
 		case "commune":
-			key = d.communes[r.commune]
+			key = d.codes[r.commune]
 		case "total":
 		default:
 			panic("dashboard: unknown grouping " + by)

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -578,7 +577,7 @@ func (s *Server) tableSnapshot(ctx context.Context, table, key string, load func
 
 // commitState is the commitments made on one day in one commune with the
 // same fulfilled, in-time and open-due values, and how many. day is
-// yyyymmdd and commune an index into commitStates.communes, so that
+// yyyymmdd and commune an index into commitStates.codes, so that
 // counting a filter's rows in Go (once per request) walks 16-byte values.
 type commitState struct {
 	day       uint32
@@ -591,8 +590,8 @@ type commitState struct {
 
 // commitStates is commitments_state.sql's answer, sorted by day.
 type commitStates struct {
-	rows     []commitState
-	communes []string
+	rows []commitState
+	communeIndex
 }
 
 // yyyymmdd is t's day as the number YYYYMMDD (ClickHouse's toYYYYMMDD).
@@ -606,7 +605,6 @@ func yyyymmdd(t time.Time) uint32 {
 func (s *Server) commitmentStates(ctx context.Context) (*commitStates, error) {
 	v, err := s.tableSnapshot(ctx, "commitments", "commitment states", func(ctx context.Context) (any, error) {
 		out := &commitStates{}
-		index := map[string]uint16{}
 		// Not through the cache: this value is what it keeps.
 		err := s.queryDirect(ctx, "commitments_state", nil, nil, func(r scanner) error {
 			var commune string
@@ -619,16 +617,10 @@ func (s *Server) commitmentStates(ctx context.Context) (*commitStates, error) {
 				return fmt.Errorf("commitments_state: %d commitments on one row", n)
 			}
 			x.n = uint32(n)
-			c, ok := index[commune]
-			if !ok {
-				if len(out.communes) > math.MaxUint16 {
-					return errors.New("commitments_state: more than 65,536 communes")
-				}
-				c = uint16(len(out.communes))
-				index[commune] = c
-				out.communes = append(out.communes, commune)
+			var err error
+			if x.commune, err = out.id(commune); err != nil {
+				return fmt.Errorf("commitments_state: %w", err)
 			}
-			x.commune = c
 			out.rows = append(out.rows, x)
 			return nil
 		})
@@ -652,13 +644,13 @@ func (s *Server) commitmentsFromState(ctx context.Context, f Filter, sc Scope, b
 	}
 	from, to := yyyymmdd(f.From), yyyymmdd(f.To)
 	list, restricted := f.communes(sc)
-	allowed := make([]bool, len(states.communes))
-	for i, c := range states.communes {
+	allowed := make([]bool, len(states.codes))
+	for i, c := range states.codes {
 		allowed[i] = !restricted || slices.Contains(list, c)
 	}
 	perCommune := by == "commune"
-	groups := make([]CommitmentRow, len(states.communes))
-	seen := make([]bool, len(states.communes))
+	groups := make([]CommitmentRow, len(states.codes))
+	seen := make([]bool, len(states.codes))
 	rows := states.rows
 	first := sort.Search(len(rows), func(i int) bool { return rows[i].day >= from })
 	for _, x := range rows[first:] {
@@ -693,7 +685,7 @@ func (s *Server) commitmentsFromState(ctx context.Context, f Filter, sc Scope, b
 		}
 		g := groups[i]
 		if perCommune {
-			g.Key = states.communes[i]
+			g.Key = states.codes[i]
 		}
 		g.FulfilledRate = ratio(g.Fulfilled, g.Made)
 		out = append(out, g)
@@ -1007,6 +999,13 @@ type listOptions struct {
 	emptyTopic  bool      // topic filter "" means feedback with no topic
 }
 
+// byDays reports whether the list of o finds its page's days in the
+// roll-ups by day (pageDays): a list in time order without a search, a
+// time window or the empty-topic filter.
+func (o listOptions) byDays() bool {
+	return o.search == "" && o.order != "score" && o.from.IsZero() && !o.emptyTopic
+}
+
 var listOrders = map[string]string{
 	"newest": "occurred_at DESC, aggregate_id",
 	"oldest": "occurred_at ASC, aggregate_id",
@@ -1050,7 +1049,7 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 		// addSearch): a cut would read them once more.
 	case byScore:
 		// scorePage reads the most negative rows first, no cut needed.
-	case o.order != "score" && o.from.IsZero() && !o.emptyTopic:
+	case o.byDays():
 		if err := s.pageDays(ctx, w, f, sc, o); err != nil {
 			return []ListItem{}, err
 		}
@@ -1383,7 +1382,7 @@ var searchCountCap = 10000
 // search the count stops above searchCountCap: capped is then true and n
 // is searchCountCap.
 func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOptions) (n uint64, capped bool, err error) {
-	if o.search == "" && o.from.IsZero() && !o.emptyTopic && o.order != "score" && o.limit > 0 {
+	if o.byDays() && o.limit > 0 {
 		// A list in time order finds its page's days in the roll-up by
 		// day (pageDays, at the same time as this count): the sum of the
 		// same rows is the count, and the identical query runs once
