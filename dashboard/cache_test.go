@@ -4,19 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"dvpulse/dashboard/auth"
 	"dvpulse/internal/itest"
-	"dvpulse/internal/svc"
 )
 
 func TestQueryCacheTTLSingleflightErrors(t *testing.T) {
@@ -129,15 +124,7 @@ func TestCachedAnswersMatch(t *testing.T) {
 	// and the result cache).
 	var others []*testEnv
 	for _, ttl := range []time.Duration{time.Minute, 0} {
-		cfg := e.s.cfg
-		cfg.CacheTTL, cfg.NoSnapshots, cfg.NoResultCache = ttl, false, false
-		srv, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := httptest.NewServer(srv.Handler())
-		defer ts.Close()
-		others = append(others, &testEnv{t: t, s: srv, conn: e.conn, ts: ts})
+		others = append(others, e.sibling(func(c *Config) { c.CacheTTL, c.NoSnapshots, c.NoResultCache = ttl, false, false }))
 	}
 	paths := []string{"feedback/volume", "overview", "hotspots", "sentiment/series", "sentiment/topics", "sentiment/localities",
 		"sentiment/drivers", "feedback", "feedback?q=rac&sort=score", "localities", "dialogues", "dialogues/hosts", "dialogues/issues",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -849,51 +850,43 @@ func (s *Server) hotspots(ctx context.Context, f Filter, sc Scope, lang string) 
 	if now := s.now(); now.Before(ref) {
 		ref = now.Truncate(time.Hour).Add(time.Hour)
 	}
-	r := uint32(ref.Unix())
-	w := cond(f, sc, tHourly)
-	args := append([]any{r, r - 8*86400, r}, w.args...)
-	k := s.cfg.HotspotK
-	out := []Hotspot{}
-	err := s.query(ctx, "hotspots", map[string]string{"where": w.String()}, args,
-		func(row interface{ Scan(...any) error }) error {
-			var h Hotspot
-			var base, baseSq, baseNeg uint64
-			if err := row.Scan(&h.Commune, &h.Topic, &h.Recent, &h.RecentNegative, &base, &baseSq, &baseNeg); err != nil {
-				return err
-			}
-			h.Mean = float64(base) / 7
-			h.Sigma = math.Sqrt(math.Max(float64(baseSq)/7-h.Mean*h.Mean, 0))
-			h.Threshold = h.Mean + k*h.Sigma
-			h.NegShare = ratio(h.RecentNegative, h.Recent)
-			h.BaseNegShare = ratio(baseNeg, base)
-			if h.Recent < uint64(s.cfg.HotspotMinCount) {
-				return nil
-			}
-			volume := float64(h.Recent) > h.Threshold
-			negative := false
-			if h.NegShare != nil {
-				p := 0.0
-				if h.BaseNegShare != nil {
-					p = *h.BaseNegShare
-				}
-				sigma := math.Sqrt(p * (1 - p) / float64(h.Recent))
-				negative = *h.NegShare > p+k*sigma && h.RecentNegative >= uint64(s.cfg.HotspotMinCount)
-			}
-			switch {
-			case volume && negative:
-				h.Reason = "volume+negative"
-			case volume:
-				h.Reason = "volume"
-			case negative:
-				h.Reason = "negative"
-			default:
-				return nil
-			}
-			out = append(out, h)
-			return nil
-		})
+	cells, err := s.hotCells(ctx, f, sc, uint32(ref.Unix()))
 	if err != nil {
 		return nil, ref, err
+	}
+	k := s.cfg.HotspotK
+	out := []Hotspot{}
+	for _, c := range cells {
+		h := Hotspot{Commune: c.commune, Topic: c.topic, Recent: c.recent, RecentNegative: c.recentNeg}
+		h.Mean = float64(c.base) / 7
+		h.Sigma = math.Sqrt(math.Max(float64(c.baseSq)/7-h.Mean*h.Mean, 0))
+		h.Threshold = h.Mean + k*h.Sigma
+		h.NegShare = ratio(h.RecentNegative, h.Recent)
+		h.BaseNegShare = ratio(c.baseNeg, c.base)
+		if h.Recent < uint64(s.cfg.HotspotMinCount) {
+			continue
+		}
+		volume := float64(h.Recent) > h.Threshold
+		negative := false
+		if h.NegShare != nil {
+			p := 0.0
+			if h.BaseNegShare != nil {
+				p = *h.BaseNegShare
+			}
+			sigma := math.Sqrt(p * (1 - p) / float64(h.Recent))
+			negative = *h.NegShare > p+k*sigma && h.RecentNegative >= uint64(s.cfg.HotspotMinCount)
+		}
+		switch {
+		case volume && negative:
+			h.Reason = "volume+negative"
+		case volume:
+			h.Reason = "volume"
+		case negative:
+			h.Reason = "negative"
+		default:
+			continue
+		}
+		out = append(out, h)
 	}
 	if len(out) > 20 {
 		out = out[:20]
@@ -922,39 +915,44 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 	if len(hs) == 0 {
 		return out, nil
 	}
-	cells := make([]string, len(hs))
-	for i, h := range hs {
-		cells[i] = h.Commune + "|" + h.Topic
+	// Cells outside the scope (none come from hotspots) get no drivers, so
+	// that the ids read for a cell never depend on the scope.
+	var cells []string
+	for _, h := range hs {
+		if sc.Communes == nil || slices.Contains(sc.Communes, h.Commune) {
+			cells = append(cells, h.Commune+"|"+h.Topic)
+		}
 	}
-	w := &where{}
-	from := ref.Add(-24 * time.Hour)
-	// day and commune_code narrow the rows read by feedback_index's key;
-	// the exact window and the cells select the rows.
-	w.add("day >= toDate(?) AND day <= toDate(?)", from.In(Hanoi).Format("2006-01-02"), ref.In(Hanoi).Format("2006-01-02"))
-	w.add("toUInt32(occurred_at) >= ? AND toUInt32(occurred_at) < ?", uint32(from.Unix()), uint32(ref.Unix()))
-	communes := make([]string, len(hs))
-	for i, h := range hs {
-		communes[i] = h.Commune
+	r := uint32(ref.Unix())
+	// With snapshots on, the ids of cells read before under feedback_index's
+	// current version are kept (hotDrivers); only the others are read.
+	ids := map[string][]rowKey{}
+	var version string
+	if s.snapshots != nil {
+		versions, err := s.tableVersions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("hot spot drivers: table versions: %w", err)
+		}
+		version = versions["feedback_index"]
+		ids, cells = s.hotDrivers.lookup(version, r, cells)
 	}
-	w.add("commune_code IN (SELECT arrayJoin(?))", communes)
-	if sc.Communes != nil {
-		w.add("has(?, commune_code)", sc.Communes)
+	if len(cells) > 0 {
+		read, err := s.readHotDrivers(ctx, cells, sc, ref)
+		if err != nil {
+			return nil, err
+		}
+		if s.snapshots != nil {
+			s.hotDrivers.store(version, r, read)
+		}
+		maps.Copy(ids, read)
 	}
-	w.add("has(?, concat(commune_code, '|', cell_topic))", cells)
 	var keys []rowKey
 	var keyCell []string
-	err := s.query(ctx, "hotspot_drivers", map[string]string{"key": "concat(commune_code, '|', cell_topic)", "where": w.String(), "order": listOrders["score"]}, w.args,
-		func(r scanner) error {
-			var k rowKey
-			var cell string
-			if err := r.Scan(&k.id, &k.eid, &cell); err != nil {
-				return err
-			}
+	for _, h := range hs {
+		cell := h.Commune + "|" + h.Topic
+		for _, k := range ids[cell] {
 			keys, keyCell = append(keys, k), append(keyCell, cell)
-			return nil
-		})
-	if err != nil {
-		return nil, err
+		}
 	}
 	got, err := s.listRows(ctx, keys)
 	if err != nil {
@@ -967,6 +965,45 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 			seen[keyCell[i]+"|"+k.eid] = true
 			out[keyCell[i]] = append(out[keyCell[i]], x)
 		}
+	}
+	return out, nil
+}
+
+// readHotDrivers reads hotspot_drivers.sql for cells (commune|topic):
+// each cell's first 3 ids in order "score", in the 24 h before ref. Every
+// cell is in the answer, with no ids if it has none.
+func (s *Server) readHotDrivers(ctx context.Context, cells []string, sc Scope, ref time.Time) (map[string][]rowKey, error) {
+	w := &where{}
+	from := ref.Add(-24 * time.Hour)
+	// day and commune_code narrow the rows read by feedback_index's key;
+	// the exact window and the cells select the rows.
+	w.add("day >= toDate(?) AND day <= toDate(?)", from.In(Hanoi).Format("2006-01-02"), ref.In(Hanoi).Format("2006-01-02"))
+	w.add("toUInt32(occurred_at) >= ? AND toUInt32(occurred_at) < ?", uint32(from.Unix()), uint32(ref.Unix()))
+	communes := make([]string, len(cells))
+	for i, c := range cells {
+		communes[i], _, _ = strings.Cut(c, "|")
+	}
+	w.add("commune_code IN (SELECT arrayJoin(?))", communes)
+	if sc.Communes != nil {
+		w.add("has(?, commune_code)", sc.Communes)
+	}
+	w.add("has(?, concat(commune_code, '|', cell_topic))", cells)
+	out := make(map[string][]rowKey, len(cells))
+	for _, c := range cells {
+		out[c] = []rowKey{}
+	}
+	err := s.query(ctx, "hotspot_drivers", map[string]string{"key": "concat(commune_code, '|', cell_topic)", "where": w.String(), "order": listOrders["score"]}, w.args,
+		func(r scanner) error {
+			var k rowKey
+			var cell string
+			if err := r.Scan(&k.id, &k.eid, &cell); err != nil {
+				return err
+			}
+			out[cell] = append(out[cell], k)
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -206,6 +206,21 @@ func newEnv(t testing.TB, mut func(*Config)) *testEnv {
 	return &testEnv{t: t, s: s, conn: conn, ts: ts}
 }
 
+// sibling is another server on e's database, with e's configuration
+// changed by mut, for comparing answers.
+func (e *testEnv) sibling(mut func(*Config)) *testEnv {
+	e.t.Helper()
+	cfg := e.s.cfg
+	mut(&cfg)
+	s, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{e.t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	e.t.Cleanup(ts.Close)
+	return &testEnv{t: e.t, s: s, conn: e.conn, ts: ts}
+}
+
 func (e *testEnv) addUser(name string, role auth.Role, password string, communes ...string) auth.User {
 	e.t.Helper()
 	h, err := auth.HashPassword(password)

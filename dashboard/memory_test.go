@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -66,5 +67,57 @@ func TestBucketKeyMatchesBucketStarts(t *testing.T) {
 				t.Fatalf("%s: %s falls in bucket %s, but %s starts later and before it", g, d.Format("2006-01-02"), k, starts[next])
 			}
 		}
+	}
+}
+
+// TestHotRefsKeepTheMostAsked checks which reference times hotRefs keeps:
+// none on its first request, one asked twice while there is room, with
+// all places taken only one asked more often than the least asked kept
+// (which goes), and everything loaded again under a new version.
+func TestHotRefsKeepTheMostAsked(t *testing.T) {
+	var c hotRefs
+	loads := map[uint32]int{}
+	get := func(ref uint32, version string) bool {
+		t.Helper()
+		hw, err := c.get(t.Context(), ref, version, func(context.Context) (*hotWindows, error) {
+			loads[ref]++
+			return &hotWindows{}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hw != nil
+	}
+	if get(1, "v1") {
+		t.Fatal("kept on its first request")
+	}
+	if !get(1, "v1") || !get(1, "v1") || loads[1] != 1 {
+		t.Fatalf("asked 3 times: loaded %d times, want once, kept from the second request", loads[1])
+	}
+	// Fill every place with reference times asked 3 times.
+	for ref := uint32(2); ref <= hotRefsKept; ref++ {
+		get(ref, "v1")
+		get(ref, "v1")
+		get(ref, "v1")
+	}
+	if len(c.kept) != hotRefsKept {
+		t.Fatalf("%d kept, want %d", len(c.kept), hotRefsKept)
+	}
+	// A new one asked twice does not push out one asked 3 times.
+	get(1000, "v1")
+	if get(1000, "v1") || loads[1000] != 0 {
+		t.Fatal("a reference time asked twice pushed out one asked 3 times")
+	}
+	// Asked twice more (4 times), it takes the place of one asked 3 times.
+	get(1000, "v1")
+	if !get(1000, "v1") || len(c.kept) != hotRefsKept {
+		t.Fatalf("asked 4 times: not kept (%d kept)", len(c.kept))
+	}
+	// A new version keeps nothing of v1, but remembers what is asked.
+	if !get(1, "v2") || loads[1] != 2 {
+		t.Fatalf("under v2: %d loads of 1, want 2 (kept at once, loaded afresh)", loads[1])
+	}
+	if len(c.kept) != 1 {
+		t.Fatalf("%d kept under v2, want 1", len(c.kept))
 	}
 }

@@ -3,18 +3,13 @@ package dashboard
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"dvpulse/dashboard/auth"
-	"dvpulse/internal/svc"
 )
 
 // TestWholeMonthsPicksMonthlyRollups checks which periods and groupings the
@@ -127,15 +122,7 @@ func TestMonthlyRollupsMatchDaily(t *testing.T) {
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")
 
-	cfg := e.s.cfg
-	cfg.NoMonthly = false
-	srv, err := NewServer(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)), e.conn, prometheus.NewRegistry(), &svc.Health{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	monthly := &testEnv{t: t, s: srv, conn: e.conn, ts: ts}
+	monthly := e.sibling(func(c *Config) { c.NoMonthly = false })
 
 	y, q := now.Year(), (int(now.Month())-1)/3+1
 	prevQ, prevQY := q-1, y

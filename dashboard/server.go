@@ -81,6 +81,10 @@ type Server struct {
 	// snapshots keeps table-wide answers until their table changes; nil
 	// when Config.NoSnapshots.
 	snapshots *snapshotCache
+	// hotRefs and hotDrivers keep hot spot data, used when snapshots are
+	// on (see hotwindows.go).
+	hotRefs    hotRefs
+	hotDrivers hotDrivers
 	// gate bounds the indicator queries running in ClickHouse at once
 	// (Config.MaxQueries); nil: no limit.
 	gate *gate

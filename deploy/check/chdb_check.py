@@ -60,6 +60,7 @@ PARAMS = {
     "commune_days.sql": [],
     "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
+    "hotspot_windows.sql": ["1767225600", "1766534400", "1767225600"],
     "commitments_grouped.sql": ["1767225600"],
     "feedback_volume.sql": ["'2026-01-01'", "'2026-03-31'"],
 }
