@@ -117,6 +117,14 @@ func TestCachedAnswersMatch(t *testing.T) {
 		// snapshot's day range.
 		{Type: "commitment.made", ID: "CM-3", Commune: "18496", At: now.Add(-time.Minute), Due: now.Add(24 * time.Hour)},
 		{Type: "commitment.made", ID: "CM-4", Commune: "18073", At: now.AddDate(0, 0, -200), Due: now.AddDate(0, 0, -150)},
+		// For the monthly cell roll-ups: a second topic on the filtered
+		// channel (is_primary = 0 rows), and feedback before the periods.
+		{Type: "feedback.received", ID: "F-CM-1", Commune: "18496", Channel: "hotline_1022", Text: "Rác và đất",
+			Topics: []string{"land", "environment"}, Sentiment: "negative", Score: -0.6, Explain: "[]", At: now.Add(-3 * time.Hour)},
+		{Type: "feedback.received", ID: "F-CM-2", Commune: "18496", Channel: "hotline_1022", Text: "Rác cũ",
+			Topics: []string{"environment"}, Sentiment: "positive", Score: 0.4, Explain: "[]", At: now.AddDate(-1, -4, 0)},
+		{Type: "feedback.received", ID: "F-CM-3", Commune: "18073", Channel: "hotline_1022", Text: "Rác cũ hơn",
+			Topics: []string{"environment"}, Sentiment: "negative", Score: -0.4, Explain: "[]", At: now.AddDate(-2, -1, 0)},
 	})
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")
@@ -136,7 +144,10 @@ func TestCachedAnswersMatch(t *testing.T) {
 		}
 		for _, p := range paths {
 			for _, q := range []string{"granularity=week", "period=year&granularity=month", "granularity=day&topic=environment&locality=c:18073",
-				"period=quarter&granularity=day&locality=c:18073", "granularity=month&locality=c:18496"} {
+				"period=quarter&granularity=day&locality=c:18073", "granularity=month&locality=c:18496",
+				// Whole months with a topic or channel: the monthly cell roll-ups.
+				"period=year&granularity=quarter&topic=environment", "period=year&granularity=month&channel=hotline_1022",
+				"period=quarter&granularity=month&topic=environment&channel=hotline_1022&locality=c:18496"} {
 				sep := "?"
 				if strings.Contains(p, "?") {
 					sep = "&"

@@ -267,12 +267,11 @@ func wholeMonths(f Filter, by string) bool {
 func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]FeedbackRow, error) {
 	tbl, t := s.rollup(f, sc, by)
 	out := []FeedbackRow{}
-	if s.fromCommuneDays(tbl) {
-		d, err := s.communeDays(ctx)
+	if sums, kept, err := s.keptSums(ctx, tbl, t, f, sc, by); kept {
 		if err != nil {
 			return out, err
 		}
-		for _, x := range d.sum(f, sc, by) {
+		for _, x := range sums {
 			// HAVING received > 0, as feedback_rollup_grouped.sql.
 			if x.n[cReceived] > 0 {
 				out = append(out, withSentiment(x.feedbackRow(), x.sum, x.sq))
@@ -292,6 +291,28 @@ func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by str
 			return nil
 		})
 	return out, err
+}
+
+// keptSums returns the sums of the roll-up tbl's rows of f and sc grouped
+// by by, when tbl is kept in memory (communeDays, cellMonths): the rows
+// feedback_rollup_grouped.sql and feedback_figures.sql would return.
+// kept is false when tbl is read from ClickHouse instead.
+func (s *Server) keptSums(ctx context.Context, tbl string, t table, f Filter, sc Scope, by string) (sums []communeSums, kept bool, err error) {
+	switch {
+	case s.fromCommuneDays(tbl):
+		d, err := s.communeDays(ctx)
+		if err != nil {
+			return nil, true, err
+		}
+		return d.sum(f, sc, by), true, nil
+	case s.fromCellMonths(tbl):
+		m, err := s.cellMonths(ctx)
+		if err != nil {
+			return nil, true, err
+		}
+		return m.sum(f, sc, t, by), true, nil
+	}
+	return nil, false, nil
 }
 
 // withSentiment sets x's negative share and sentiment index (the mean
@@ -401,12 +422,11 @@ func (s *Server) feedbackFigures(ctx context.Context, f Filter, sc Scope, by str
 		fl.ReopenRate = ratio(fl.Reopened, fl.Resolved)
 		flow[x.Key] = fl
 	}
-	if s.fromCommuneDays(tbl) {
-		d, err := s.communeDays(ctx)
+	if sums, kept, err := s.keptSums(ctx, tbl, t, f, sc, by); kept {
 		if err != nil {
 			return fb, due, flow, err
 		}
-		for _, x := range d.sum(f, sc, by) {
+		for _, x := range sums {
 			add(x.feedbackRow(), x.sum, x.sq,
 				DueRow{Due: x.n[cDue], Done: x.n[cDone], DoneInTime: x.n[cDoneInTime]},
 				FlowRow{Answered: x.n[cAnswered], AnsweredKnown: x.n[cAnsweredKnown], AnsweredInTime: x.n[cAnsweredInTime],

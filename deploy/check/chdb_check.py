@@ -58,6 +58,7 @@ PARAMS = {
     "feedback_search_count.sql": ["10001"],
     "list_rows.sql": ["['F-1']"],
     "commune_days.sql": [],
+    "cell_months.sql": [],
     "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
     "hotspot_windows.sql": ["1767225600", "1766534400", "1767225600"],
