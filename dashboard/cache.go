@@ -220,10 +220,18 @@ func readRows(rows driver.Rows) ([]cachedRow, error) {
 type snapshotCache struct {
 	mu      sync.Mutex
 	entries map[string]*snapshot
+	loads   map[string]*loadStat // for current
+}
+
+// loadStat is how the latest load of a key kept by current went.
+type loadStat struct {
+	started time.Time
+	took    time.Duration // 0 while it runs
+	loaded  bool          // a load of the key has succeeded
 }
 
 func newSnapshotCache() *snapshotCache {
-	return &snapshotCache{entries: map[string]*snapshot{}}
+	return &snapshotCache{entries: map[string]*snapshot{}, loads: map[string]*loadStat{}}
 }
 
 // tableVersions reads the version of every table of the database
@@ -308,6 +316,77 @@ func (l *sharedLoad[T]) wait(ctx context.Context) (T, error) {
 // snapshotLoadTimeout bounds a load, which runs detached from the first
 // caller's context so that its going away does not fail the others.
 const snapshotLoadTimeout = time.Minute
+
+// snapshotSpacing bounds the work of current's loads: a new one starts
+// no sooner than this many times the last one's duration after its
+// start, so that reloading takes at most a tenth of the time however often
+// the table changes.
+const snapshotSpacing = 10
+
+// current is value for answers that also have a way without the kept one
+// (a query per request), for big snapshots: reloading one after each
+// change of a table that changes every few seconds would make its users
+// wait for most of the loads. Only the first load of key is waited for.
+// After that, when the kept answer is of another version, current starts
+// loading the new one in the background (at most one at a time, spaced
+// by snapshotSpacing) and returns ok false at once: the caller answers
+// the other way, never from an older version.
+func (c *snapshotCache) current(ctx context.Context, key, version string, load func(context.Context) (any, error)) (v any, ok bool, err error) {
+	c.mu.Lock()
+	st := c.loads[key]
+	if st == nil {
+		st = &loadStat{}
+		c.loads[key] = st
+	}
+	e := c.entries[key]
+	if e != nil && e.version == version {
+		loaded := st.loaded
+		c.mu.Unlock()
+		select {
+		case <-e.done:
+			return e.val, true, e.err
+		default:
+		}
+		if loaded {
+			return nil, false, nil
+		}
+		v, err := e.wait(ctx)
+		return v, true, err
+	}
+	if st.loaded {
+		running := e != nil && st.took == 0
+		if running || time.Since(st.started) < snapshotSpacing*st.took {
+			c.mu.Unlock()
+			return nil, false, nil
+		}
+	}
+	first := !st.loaded
+	e = &snapshot{version: version, sharedLoad: newSharedLoad[any]()}
+	c.entries[key] = e
+	st.started, st.took = time.Now(), 0
+	c.mu.Unlock()
+	timed := func(ctx context.Context) (any, error) {
+		v, err := load(ctx)
+		c.mu.Lock()
+		st.took = max(time.Since(st.started), time.Millisecond)
+		st.loaded = st.loaded || err == nil
+		c.mu.Unlock()
+		return v, err
+	}
+	forget := func() {
+		c.mu.Lock()
+		if c.entries[key] == e {
+			delete(c.entries, key)
+		}
+		c.mu.Unlock()
+	}
+	if first {
+		v, err := e.run(ctx, timed, forget)
+		return v, true, err
+	}
+	go e.run(ctx, timed, forget)
+	return nil, false, nil
+}
 
 func (c *snapshotCache) value(ctx context.Context, key, version string, load func(context.Context) (any, error)) (any, error) {
 	c.mu.Lock()

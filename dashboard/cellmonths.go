@@ -50,15 +50,16 @@ func (s *Server) fromCellMonths(tbl string) bool {
 }
 
 // cellMonths returns the rows of feedback_cell_monthly, kept until that
-// table changes.
-func (s *Server) cellMonths(ctx context.Context) (*cellMonths, error) {
-	v, err := s.tableSnapshot(ctx, "feedback_cell_monthly", "cell months", func(ctx context.Context) (any, error) {
+// table changes; ok is false while the kept rows are of an older version
+// (see snapshotCache.current), for the caller to ask ClickHouse.
+func (s *Server) cellMonths(ctx context.Context) (*cellMonths, bool, error) {
+	v, ok, err := s.currentSnapshot(ctx, "feedback_cell_monthly", "cell months", func(ctx context.Context) (any, error) {
 		return s.loadCellMonths(ctx)
 	})
-	if err != nil {
-		return nil, err
+	if !ok || err != nil {
+		return nil, ok, err
 	}
-	return v.(*cellMonths), nil
+	return v.(*cellMonths), true, nil
 }
 
 // loadCellMonths reads cell_months.sql, scanning the rows itself like

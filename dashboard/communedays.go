@@ -77,15 +77,16 @@ func (x *communeIndex) id(code string) (uint16, error) {
 }
 
 // communeDays returns the rows of feedback_commune_daily, kept until that
-// table changes.
-func (s *Server) communeDays(ctx context.Context) (*communeDays, error) {
-	v, err := s.tableSnapshot(ctx, "feedback_commune_daily", "commune days", func(ctx context.Context) (any, error) {
+// table changes; ok is false while the kept rows are of an older version
+// (see snapshotCache.current), for the caller to ask ClickHouse.
+func (s *Server) communeDays(ctx context.Context) (*communeDays, bool, error) {
+	v, ok, err := s.currentSnapshot(ctx, "feedback_commune_daily", "commune days", func(ctx context.Context) (any, error) {
 		return s.loadCommuneDays(ctx)
 	})
-	if err != nil {
-		return nil, err
+	if !ok || err != nil {
+		return nil, ok, err
 	}
-	return v.(*communeDays), nil
+	return v.(*communeDays), true, nil
 }
 
 // fromCommuneDays reports whether the commune roll-up tbl is answered

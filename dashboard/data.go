@@ -300,15 +300,15 @@ func (s *Server) feedbackGrouped(ctx context.Context, f Filter, sc Scope, by str
 func (s *Server) keptSums(ctx context.Context, tbl string, t table, f Filter, sc Scope, by string) (sums []communeSums, kept bool, err error) {
 	switch {
 	case s.fromCommuneDays(tbl):
-		d, err := s.communeDays(ctx)
-		if err != nil {
-			return nil, true, err
+		d, ok, err := s.communeDays(ctx)
+		if !ok || err != nil {
+			return nil, ok, err
 		}
 		return d.sum(f, sc, by), true, nil
 	case s.fromCellMonths(tbl):
-		m, err := s.cellMonths(ctx)
-		if err != nil {
-			return nil, true, err
+		m, ok, err := s.cellMonths(ctx)
+		if !ok || err != nil {
+			return nil, ok, err
 		}
 		return m.sum(f, sc, t, by), true, nil
 	}
@@ -594,6 +594,21 @@ func (s *Server) tableSnapshot(ctx context.Context, table, key string, load func
 	}
 	version := versions[table]
 	return s.snapshots.value(ctx, key, version, load)
+}
+
+// currentSnapshot is tableSnapshot for big snapshots whose users have
+// another way to answer (see snapshotCache.current): ok false means the
+// kept answer is of an older version of table, being replaced, or that
+// snapshots are off.
+func (s *Server) currentSnapshot(ctx context.Context, table, key string, load func(context.Context) (any, error)) (v any, ok bool, err error) {
+	if s.snapshots == nil {
+		return nil, false, nil
+	}
+	versions, err := s.tableVersions(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return s.snapshots.current(ctx, key, versions[table], load)
 }
 
 // commitState is the commitments made on one day in one commune with the

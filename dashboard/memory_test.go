@@ -3,8 +3,11 @@ package dashboard
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"dvpulse/internal/itest"
 )
 
 // TestRowCacheKeepsOneVersion checks the row cache's rules: rows are
@@ -119,5 +122,72 @@ func TestHotRefsKeepTheMostAsked(t *testing.T) {
 	}
 	if len(c.kept) != 1 {
 		t.Fatalf("%d kept under v2, want 1", len(c.kept))
+	}
+}
+
+// TestSnapshotCurrentLoadsInTheBackground checks snapshotCache.current: the
+// first load is waited for; a new version is loaded in the background
+// while callers are told to answer without it (never from the older
+// version); and loads are spaced by snapshotSpacing times their duration.
+func TestSnapshotCurrentLoadsInTheBackground(t *testing.T) {
+	c := newSnapshotCache()
+	var mu sync.Mutex
+	loads := 0
+	release := make(chan struct{})
+	load := func(v string, block bool) func(context.Context) (any, error) {
+		return func(context.Context) (any, error) {
+			if block {
+				<-release
+			}
+			mu.Lock()
+			loads++
+			mu.Unlock()
+			return v, nil
+		}
+	}
+	v, ok, err := c.current(t.Context(), "k", "v1", load("one", false))
+	if err != nil || !ok || v != "one" {
+		t.Fatalf("first load: %v %v %v, want one true nil", v, ok, err)
+	}
+	if v, ok, _ := c.current(t.Context(), "k", "v1", load("again", false)); !ok || v != "one" || loads != 1 {
+		t.Fatalf("same version: %v %v after %d loads, want the kept one, loaded once", v, ok, loads)
+	}
+	// Long after the first load: a new version starts loading at once, in
+	// the background, and nobody gets v1's answer for v2.
+	c.mu.Lock()
+	c.loads["k"].started = time.Now().Add(-time.Minute)
+	c.mu.Unlock()
+	if v, ok, _ := c.current(t.Context(), "k", "v2", load("two", true)); ok || v != nil {
+		t.Fatalf("new version while it loads: %v %v, want nothing", v, ok)
+	}
+	if v, ok, _ := c.current(t.Context(), "k", "v2", load("other", false)); ok || v != nil {
+		t.Fatalf("new version, second caller while it loads: %v %v, want nothing", v, ok)
+	}
+	// Another version while one loads starts no second load.
+	if _, ok, _ := c.current(t.Context(), "k", "v3", load("three", false)); ok {
+		t.Fatal("v3 answered while v2 loads")
+	}
+	close(release)
+	itest.Eventually(t, 5*time.Second, "v2 loaded in the background", func() bool {
+		v, ok, _ := c.current(t.Context(), "k", "v2", load("x", false))
+		return ok && v == "two"
+	})
+	mu.Lock()
+	if loads != 2 {
+		t.Errorf("%d loads, want 2 (v1, v2)", loads)
+	}
+	mu.Unlock()
+	// A load that took long holds the next one back.
+	c.mu.Lock()
+	c.loads["k"].took = time.Hour
+	c.mu.Unlock()
+	if _, ok, _ := c.current(t.Context(), "k", "v4", load("four", false)); ok {
+		t.Fatal("v4 answered from v2's load")
+	}
+	c.mu.Lock()
+	held := c.entries["k"].version == "v2"
+	c.mu.Unlock()
+	if !held {
+		t.Fatal("a load of v4 started within snapshotSpacing × the last load's duration")
 	}
 }
