@@ -119,15 +119,27 @@ func TestKeptHotSpotsMatchClickHouse(t *testing.T) {
 		add("18496", channels[1+rng.IntN(2)], topics[1], now.Add(-time.Duration(1+rng.IntN(20))*time.Hour))
 		add("18115", "public_service_portal", nil, now.Add(-time.Duration(1+rng.IntN(20))*time.Hour))
 	}
+	// And one on a whole day in Hanoi, three days ago: land in 18115 by
+	// hotline only.
+	noon := day(now).AddDate(0, 0, -3).Add(12 * time.Hour)
+	for range 20 {
+		add("18115", "hotline_1022", topics[1], noon.Add(time.Duration(rng.IntN(600))*time.Minute-5*time.Hour))
+	}
 	insertEvents(t, e.conn, evs)
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")
 
 	yesterday := now.AddDate(0, 0, -1).In(Hanoi).Format("2006-01-02")
+	// Periods ending before today have a reference time at midnight: their
+	// windows are whole days.
+	daysAgo := func(n int) string { return now.AddDate(0, 0, -n).In(Hanoi).Format("2006-01-02") }
 	queries := []string{"", "channel=hotline_1022", "channel=letter", "topic=environment", "topic=land&channel=public_service_portal",
 		"locality=c:18073", "locality=c:18496&channel=letter", "locality=c:18115",
 		"period=custom&from=2020-01-01&to=" + yesterday, "period=custom&from=2020-01-01&to=" + yesterday + "&topic=environment",
-		"channel=press", "topic=religion"}
+		"channel=press", "topic=religion",
+		"period=custom&from=2020-01-01&to=" + daysAgo(3), "period=custom&from=2020-01-01&to=" + daysAgo(3) + "&locality=c:18496&channel=letter",
+		"period=custom&from=2020-01-01&to=" + daysAgo(3) + "&channel=hotline_1022", "period=custom&from=2020-01-01&to=" + daysAgo(3) + "&channel=letter&topic=land",
+		"period=custom&from=2020-01-01&to=" + daysAgo(6) + "&topic=land", "period=custom&from=2020-01-01&to=" + daysAgo(9)}
 	tokens := map[string]string{}
 	for _, user := range []string{"ana", "loc"} {
 		tok, _, err := e.s.store.CreateToken(t.Context(), user, "test", 0)
