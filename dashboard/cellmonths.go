@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // Feedback figures with a topic or channel filter, or grouped by topic,
@@ -65,29 +64,17 @@ func (s *Server) cellMonths(ctx context.Context) (*cellMonths, bool, error) {
 // loadCellMonths reads cell_months.sql, scanning the rows itself like
 // loadCommuneDays.
 func (s *Server) loadCellMonths(ctx context.Context) (*cellMonths, error) {
-	release, err := s.slot(ctx)
+	rows, done, err := s.openRows(ctx, "cell_months")
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	rows, err := s.conn.Query(s.querySettings(ctx), s.queries["cell_months"])
-	if err != nil {
-		return nil, fmt.Errorf("query cell_months: %w", err)
-	}
-	defer rows.Close()
+	defer done()
 	out := &cellMonths{rows: map[cellKey][]cellMonth{}}
 	var commune, topic, channel string
 	var primary uint8
 	var n [nCommuneCounts]uint64
 	var x cellMonth
-	dest := []any{&x.day, &commune, &topic, &channel, &primary}
-	for i := cReceived; i <= cScored; i++ {
-		dest = append(dest, &n[i])
-	}
-	dest = append(dest, &x.sum, &x.sq)
-	for i := cDue; i < nCommuneCounts; i++ {
-		dest = append(dest, &n[i])
-	}
+	dest := append([]any{&x.day, &commune, &topic, &channel, &primary}, countsDest(&n, &x.sum, &x.sq)...)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("query cell_months: scan: %w", err)
@@ -129,40 +116,21 @@ func (s *Server) loadCellMonths(ctx context.Context) (*cellMonths, error) {
 // how the topic filter applies (cond): "column" keeps the rows of the
 // feedback's first topic unless a topic is asked, "cells" every topic's.
 func (m *cellMonths) sum(f Filter, sc Scope, t table, by string) []communeSums {
-	var allowed []bool
-	if list, restricted := f.communes(sc); restricted {
-		allowed = make([]bool, len(m.communes.codes))
-		for _, c := range list {
-			if i, ok := m.communes.index[c]; ok {
-				allowed[i] = true
-			}
-		}
-	}
-	wantTopic, wantChannel := -1, -1
-	if f.Topic != "" {
-		i, ok := m.topics.index[f.Topic]
-		if !ok {
-			return nil
-		}
-		wantTopic = int(i)
-	}
-	if t.channel != "" && f.Channel != "" {
-		i, ok := m.channels.index[f.Channel]
-		if !ok {
-			return nil
-		}
-		wantChannel = int(i)
+	allowed := m.communes.allowed(f.communes(sc))
+	wantTopic, okTopic := m.topics.want(f.Topic)
+	wantChannel, okChannel := m.channels.want(f.Channel)
+	if !okTopic || !okChannel {
+		return nil
 	}
 	primaryOnly := t.topic == "column" && f.Topic == ""
 	from, to := yyyymmdd(f.From), yyyymmdd(f.To)
-	acc := map[string]*communeSums{}
+	acc := sumsByKey{}
 	for k, rows := range m.rows {
 		if wantTopic >= 0 && int(k.topic) != wantTopic || wantChannel >= 0 && int(k.channel) != wantChannel {
 			continue
 		}
 		lo, _ := slices.BinarySearchFunc(rows, from, func(r cellMonth, d uint32) int { return cmpUint32(r.day, d) })
-		var lastDay uint32
-		var dayKey string
+		buckets := bucketKeys{granularity: f.Granularity}
 		for i := lo; i < len(rows) && rows[i].day <= to; i++ {
 			r := &rows[i]
 			if primaryOnly && !r.primary || allowed != nil && !allowed[r.commune] {
@@ -171,10 +139,7 @@ func (m *cellMonths) sum(f Filter, sc Scope, t table, by string) []communeSums {
 			var key string
 			switch by {
 			case "bucket":
-				if r.day != lastDay {
-					lastDay, dayKey = r.day, bucketKey(f.Granularity, r.day)
-				}
-				key = dayKey
+				key = buckets.of(r.day)
 			case "topic":
 				key = m.topics.codes[k.topic]
 			case "commune":
@@ -183,22 +148,8 @@ func (m *cellMonths) sum(f Filter, sc Scope, t table, by string) []communeSums {
 			default:
 				panic("dashboard: unknown grouping " + by)
 			}
-			a := acc[key]
-			if a == nil {
-				a = &communeSums{key: key}
-				acc[key] = a
-			}
-			for j, v := range r.n {
-				a.n[j] += uint64(v)
-			}
-			a.sum += r.sum
-			a.sq += r.sq
+			addSums(acc, key, &r.n, r.sum, r.sq)
 		}
 	}
-	out := make([]communeSums, 0, len(acc))
-	for _, a := range acc {
-		out = append(out, *a)
-	}
-	slices.SortFunc(out, func(a, b communeSums) int { return strings.Compare(a.key, b.key) })
-	return out
+	return acc.sorted()
 }

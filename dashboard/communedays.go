@@ -76,6 +76,45 @@ func (x *communeIndex) id(code string) (uint16, error) {
 	return c, nil
 }
 
+// allowed returns, per index, whether the code is in list; nil when not
+// restricted (every code allowed).
+func (x *communeIndex) allowed(list []string, restricted bool) []bool {
+	if !restricted {
+		return nil
+	}
+	out := make([]bool, len(x.codes))
+	for _, c := range list {
+		if i, ok := x.index[c]; ok {
+			out[i] = true
+		}
+	}
+	return out
+}
+
+// want returns code's index for a filter: -1 for "" (any), and ok false
+// when the code is not numbered (nothing matches).
+func (x *communeIndex) want(code string) (i int, ok bool) {
+	if code == "" {
+		return -1, true
+	}
+	n, ok := x.index[code]
+	return int(n), ok
+}
+
+// countsDest returns the scan destinations of a snapshot row's counts
+// and sentiment sums, in commune_days.sql's (and cell_months.sql's) order.
+func countsDest(n *[nCommuneCounts]uint64, sum, sq *float64) []any {
+	var dest []any
+	for i := cReceived; i <= cScored; i++ {
+		dest = append(dest, &n[i])
+	}
+	dest = append(dest, sum, sq)
+	for i := cDue; i < nCommuneCounts; i++ {
+		dest = append(dest, &n[i])
+	}
+	return dest
+}
+
 // communeDays returns the rows of feedback_commune_daily, kept until that
 // table changes; ok is false while the kept rows are of an older version
 // (see snapshotCache.current), for the caller to ask ClickHouse.
@@ -99,26 +138,14 @@ func (s *Server) fromCommuneDays(tbl string) bool {
 // than through fetch's generic rows: ~106,000 rows of 16 columns.
 func (s *Server) loadCommuneDays(ctx context.Context) (*communeDays, error) {
 	out := &communeDays{}
-	release, err := s.slot(ctx)
+	rows, done, err := s.openRows(ctx, "commune_days")
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	rows, err := s.conn.Query(s.querySettings(ctx), s.queries["commune_days"])
-	if err != nil {
-		return nil, fmt.Errorf("query commune_days: %w", err)
-	}
-	defer rows.Close()
+	defer done()
 	var commune string
 	var x communeDay
-	dest := []any{&x.day, &commune}
-	for i := cReceived; i <= cScored; i++ {
-		dest = append(dest, &x.n[i])
-	}
-	dest = append(dest, &x.sum, &x.sq)
-	for i := cDue; i < nCommuneCounts; i++ {
-		dest = append(dest, &x.n[i])
-	}
+	dest := append([]any{&x.day, &commune}, countsDest(&x.n, &x.sum, &x.sq)...)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("query commune_days: scan: %w", err)
@@ -150,20 +177,11 @@ type communeSums struct {
 // per key of by ("bucket" by f.Granularity, "commune" or "total"), sorted
 // by key: the rows feedback_figures.sql returns on a commune roll-up.
 func (d *communeDays) sum(f Filter, sc Scope, by string) []communeSums {
-	var allowed []bool
-	if list, restricted := f.communes(sc); restricted {
-		allowed = make([]bool, len(d.codes))
-		for _, c := range list {
-			if i, ok := d.index[c]; ok {
-				allowed[i] = true
-			}
-		}
-	}
+	allowed := d.allowed(f.communes(sc))
 	from, to := yyyymmdd(f.From), yyyymmdd(f.To)
 	lo, _ := slices.BinarySearchFunc(d.rows, from, func(r communeDay, t uint32) int { return cmpUint32(r.day, t) })
-	acc := map[string]*communeSums{}
-	var lastDay uint32
-	var dayKey string
+	acc := sumsByKey{}
+	buckets := bucketKeys{granularity: f.Granularity}
 	for i := lo; i < len(d.rows) && d.rows[i].day <= to; i++ {
 		r := &d.rows[i]
 		if allowed != nil && !allowed[r.commune] {
@@ -172,29 +190,39 @@ func (d *communeDays) sum(f Filter, sc Scope, by string) []communeSums {
 		var key string
 		switch by {
 		case "bucket":
-			if r.day != lastDay {
-				lastDay, dayKey = r.day, bucketKey(f.Granularity, r.day)
-			}
-			key = dayKey
+			key = buckets.of(r.day)
 		case "commune":
 			key = d.codes[r.commune]
 		case "total":
 		default:
 			panic("dashboard: unknown grouping " + by)
 		}
-		a := acc[key]
-		if a == nil {
-			a = &communeSums{key: key}
-			acc[key] = a
-		}
-		for j := range a.n {
-			a.n[j] += r.n[j]
-		}
-		a.sum += r.sum
-		a.sq += r.sq
+		addSums(acc, key, &r.n, r.sum, r.sq)
 	}
-	out := make([]communeSums, 0, len(acc))
-	for _, a := range acc {
+	return acc.sorted()
+}
+
+// sumsByKey accumulates the figures of snapshot rows per key.
+type sumsByKey map[string]*communeSums
+
+// addSums adds one row's counts and sentiment sums to key's in m.
+func addSums[T uint32 | uint64](m sumsByKey, key string, n *[nCommuneCounts]T, sum, sq float64) {
+	a := m[key]
+	if a == nil {
+		a = &communeSums{key: key}
+		m[key] = a
+	}
+	for j, v := range n {
+		a.n[j] += uint64(v)
+	}
+	a.sum += sum
+	a.sq += sq
+}
+
+// sorted returns m's sums sorted by key.
+func (m sumsByKey) sorted() []communeSums {
+	out := make([]communeSums, 0, len(m))
+	for _, a := range m {
 		out = append(out, *a)
 	}
 	slices.SortFunc(out, func(a, b communeSums) int { return strings.Compare(a.key, b.key) })
@@ -209,6 +237,21 @@ func cmpUint32(a, b uint32) int {
 		return 1
 	}
 	return 0
+}
+
+// bucketKeys gives the bucketKey of days that come in order, computing
+// it once per run of equal days.
+type bucketKeys struct {
+	granularity string
+	day         uint32
+	key         string
+}
+
+func (b *bucketKeys) of(day uint32) string {
+	if day != b.day || b.key == "" {
+		b.day, b.key = day, bucketKey(b.granularity, day)
+	}
+	return b.key
 }
 
 // bucketKey is bucketOf's key of the day yyyymmdd in Go: the first day of

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"dvpulse/event"
 )
@@ -159,6 +160,23 @@ func (s *Server) fetch(ctx context.Context, sql string, args []any) ([]cachedRow
 	}
 	defer rows.Close()
 	return readRows(rows)
+}
+
+// openRows runs the named query in a query slot (see gate) and returns
+// its rows, for loaders of big snapshots that scan them themselves rather
+// than through fetch's generic rows; done closes the rows and frees the
+// slot.
+func (s *Server) openRows(ctx context.Context, name string, args ...any) (rows driver.Rows, done func(), err error) {
+	release, err := s.slot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err = s.conn.Query(s.querySettings(ctx), s.queries[name], args...)
+	if err != nil {
+		release()
+		return nil, nil, fmt.Errorf("query %s: %w", name, err)
+	}
+	return rows, func() { rows.Close(); release() }, nil
 }
 
 // slot waits for a free query slot (Config.MaxQueries, see gate) and

@@ -56,29 +56,11 @@ type hotCell struct {
 // hotspots.sql does: cells with feedback in the last 24 h, most recent
 // feedback first, ties by commune and topic.
 func (hw *hotWindows) cells(list []string, restricted bool, topic, channel string) []hotCell {
-	var allowed []bool
-	if restricted {
-		allowed = make([]bool, len(hw.communes.codes))
-		for _, c := range list {
-			if i, ok := hw.communes.index[c]; ok {
-				allowed[i] = true
-			}
-		}
-	}
-	wantTopic, wantChannel := -1, -1
-	if topic != "" {
-		i, ok := hw.topics.index[topic]
-		if !ok {
-			return nil
-		}
-		wantTopic = int(i)
-	}
-	if channel != "" {
-		i, ok := hw.channels.index[channel]
-		if !ok {
-			return nil
-		}
-		wantChannel = int(i)
+	allowed := hw.communes.allowed(list, restricted)
+	wantTopic, okTopic := hw.topics.want(topic)
+	wantChannel, okChannel := hw.channels.want(channel)
+	if !okTopic || !okChannel {
+		return nil
 	}
 	var out []hotCell
 	var r, n [hotDays]uint64
@@ -133,16 +115,11 @@ func (hw *hotWindows) cells(list []string, restricted bool, topic, channel strin
 // loadHotWindows reads hotspot_windows.sql for reference time ref (Unix
 // seconds).
 func (s *Server) loadHotWindows(ctx context.Context, ref uint32) (*hotWindows, error) {
-	release, err := s.slot(ctx)
+	rows, done, err := s.openRows(ctx, "hotspot_windows", ref, ref-hotDays*86400, ref)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	rows, err := s.conn.Query(s.querySettings(ctx), s.queries["hotspot_windows"], ref, ref-hotDays*86400, ref)
-	if err != nil {
-		return nil, fmt.Errorf("query hotspot_windows: %w", err)
-	}
-	defer rows.Close()
+	defer done()
 	hw := &hotWindows{}
 	var commune, topic, channel string
 	var r, n [hotDays]uint64
