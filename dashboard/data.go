@@ -990,9 +990,18 @@ func (s *Server) hotspotDrivers(ctx context.Context, hs []Hotspot, sc Scope, ref
 		ids, cells = s.hotDrivers.lookup(version, r, cells)
 	}
 	if len(cells) > 0 {
-		read, err := s.readHotDrivers(ctx, cells, sc, ref)
-		if err != nil {
+		var read map[string][]rowKey
+		l, ok, err := s.keptList(ctx)
+		switch {
+		case err != nil:
 			return nil, err
+		case ok:
+			// From the list rows in memory (keptlist.go).
+			read = l.hotDrivers(cells, r)
+		default:
+			if read, err = s.readHotDrivers(ctx, cells, sc, ref); err != nil {
+				return nil, err
+			}
 		}
 		if s.snapshots != nil {
 			s.hotDrivers.store(version, r, read)
@@ -1122,6 +1131,18 @@ func (s *Server) listWhere(f Filter, sc Scope, o listOptions) *where {
 
 // feedbackItems lists feedback received, with each case's current status.
 func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOptions, lang string) ([]ListItem, error) {
+	// From the list rows in memory when they are current (keptlist.go).
+	if l, ok, err := s.keptList(ctx); err != nil {
+		return []ListItem{}, err
+	} else if ok {
+		page, ok, err := l.page(ctx, s, f, sc, o)
+		if err != nil {
+			return []ListItem{}, err
+		}
+		if ok {
+			return s.itemsOf(ctx, page)
+		}
+	}
 	w := s.listWhere(f, sc, o)
 	order, ok := listOrders[o.order]
 	if !ok {
@@ -1189,6 +1210,11 @@ func (s *Server) feedbackItems(ctx context.Context, f Filter, sc Scope, o listOp
 			return []ListItem{}, err
 		}
 	}
+	return s.itemsOf(ctx, page)
+}
+
+// itemsOf returns the list items of page's rows, in its order.
+func (s *Server) itemsOf(ctx context.Context, page []rowKey) ([]ListItem, error) {
 	got, err := s.listRows(ctx, page)
 	if err != nil {
 		return nil, err
@@ -1495,6 +1521,24 @@ func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOp
 			return 0, false, err
 		}
 		return fb[0].Received, false, nil
+	}
+	if l, ok, err := s.keptList(ctx); err != nil {
+		return 0, false, err
+	} else if ok {
+		limit := 0
+		if o.search != "" {
+			limit = searchCountCap
+		}
+		n, ok, err := l.count(ctx, s, f, sc, o, limit)
+		if err != nil {
+			return 0, false, err
+		}
+		if ok && limit > 0 && n > uint64(limit) {
+			return uint64(limit), true, nil
+		}
+		if ok {
+			return n, false, nil
+		}
 	}
 	w := s.listWhere(f, sc, o)
 	if o.search == "" {

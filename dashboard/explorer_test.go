@@ -20,8 +20,16 @@ import (
 // nor their order. A search's reference is its meaning: every word of the
 // term is a word of the folded text (folded in SQL for rows without
 // text_folded).
+//
+// It runs twice: with the list rows kept in memory (the default,
+// keptlist.go), and with snapshots off, where ClickHouse finds the pages.
 func TestExplorerPagesMatchDirectQuery(t *testing.T) {
-	e := newEnv(t, nil)
+	t.Run("memory", func(t *testing.T) { explorerPagesMatch(t, true) })
+	t.Run("clickhouse", func(t *testing.T) { explorerPagesMatch(t, false) })
+}
+
+func explorerPagesMatch(t *testing.T, kept bool) {
+	e := newEnv(t, func(c *Config) { c.NoSnapshots = !kept })
 	now := time.Now().In(Hanoi)
 	rng := rand.New(rand.NewPCG(7, 11))
 	texts := []string{"Bãi rác ở Hương Khê bốc mùi", "Đường làng xuống cấp", "Cảm ơn cán bộ xã nhiệt tình",
@@ -159,6 +167,9 @@ func TestExplorerPagesMatchDirectQuery(t *testing.T) {
 		if wantCapped := limit < int(matches); r.Total != uint64(limit) || r.Capped != wantCapped {
 			t.Fatalf("cap %d, %d matches: total %d, capped %v; want %d, %v", limit, matches, r.Total, r.Capped, limit, wantCapped)
 		}
+	}
+	if n := e.s.listsKept.Load(); kept != (n > 0) {
+		t.Fatalf("%d list pages and counts answered from memory, with memory %v", n, kept)
 	}
 	if checked < 1500 {
 		t.Fatalf("only %d rows compared; the data is too thin for the test to mean much", checked)

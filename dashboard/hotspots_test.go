@@ -125,6 +125,13 @@ func TestKeptHotSpotsMatchClickHouse(t *testing.T) {
 	for range 20 {
 		add("18115", "hotline_1022", topics[1], noon.Add(time.Duration(rng.IntN(600))*time.Minute-5*time.Hour))
 	}
+	// Some exactly at midnight: on the bounds of the windows of reference
+	// times at midnight.
+	for k := range 10 {
+		for range 3 {
+			add("18115", "hotline_1022", topics[1], day(now).AddDate(0, 0, -k))
+		}
+	}
 	insertEvents(t, e.conn, evs)
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")

@@ -151,7 +151,13 @@ func (s *Server) loadHotWindows(ctx context.Context, ref uint32) (*hotWindows, e
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query hotspot_windows: %w", err)
 	}
-	// cells needs each commune × topic's entries next to each other.
+	hw.sortEntries()
+	return hw, nil
+}
+
+// sortEntries puts each commune × topic's entries next to each other, as
+// cells needs them.
+func (hw *hotWindows) sortEntries() {
 	sort.Slice(hw.entries, func(i, j int) bool {
 		a, b := &hw.entries[i], &hw.entries[j]
 		if a.commune != b.commune {
@@ -159,7 +165,6 @@ func (s *Server) loadHotWindows(ctx context.Context, ref uint32) (*hotWindows, e
 		}
 		return a.topic < b.topic
 	})
-	return hw, nil
 }
 
 // hotRefs keeps hotWindows per reference time under one version of
@@ -270,6 +275,18 @@ func (s *Server) hotCells(ctx context.Context, f Filter, sc Scope, ref uint32) (
 		})
 		if err != nil {
 			return nil, err
+		}
+		if hw == nil && ref%3600 == 0 {
+			// A reference time not kept (a whole hour, as hotspots gives
+			// them): from the list rows in memory when they are current
+			// (keptlist.go).
+			l, ok, err := s.keptList(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				hw = l.hotWindows(ref)
+			}
 		}
 		if hw != nil {
 			list, restricted := f.communes(sc)

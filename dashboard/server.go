@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -88,6 +89,10 @@ type Server struct {
 	// gate bounds the indicator queries running in ClickHouse at once
 	// (Config.MaxQueries); nil: no limit.
 	gate *gate
+
+	// listsKept counts the list pages and counts answered from the list
+	// rows in memory (for tests).
+	listsKept atomic.Int64
 
 	renderedMu sync.Mutex
 	rendered   map[string]int // page template → times rendered (for tests)

@@ -59,6 +59,8 @@ PARAMS = {
     "list_rows.sql": ["['F-1']"],
     "commune_days.sql": [],
     "cell_months.sql": [],
+    "list_index.sql": [],
+    "list_term.sql": ["'rac'"],
     "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
     "hotspot_windows.sql": ["1767225600", "1766534400", "1767225600"],
