@@ -125,6 +125,12 @@ func TestCachedAnswersMatch(t *testing.T) {
 			Topics: []string{"environment"}, Sentiment: "positive", Score: 0.4, Explain: "[]", At: now.AddDate(-1, -4, 0)},
 		{Type: "feedback.received", ID: "F-CM-3", Commune: "18073", Channel: "hotline_1022", Text: "Rác cũ hơn",
 			Topics: []string{"environment"}, Sentiment: "negative", Score: -0.4, Explain: "[]", At: now.AddDate(-2, -1, 0)},
+		// Issues raised at dialogues with two topics (is_primary = 0 rows),
+		// none, and in two communes, on several days.
+		{Type: "dialogue.issue_raised", ID: "DI-1", Commune: "18073", Topics: []string{"land", "environment"}, At: now.Add(-5 * time.Hour)},
+		{Type: "dialogue.issue_raised", ID: "DI-2", Commune: "18496", Topics: []string{"environment", "land"}, At: now.Add(-50 * time.Hour)},
+		{Type: "dialogue.issue_raised", ID: "DI-3", Commune: "18496", At: now.AddDate(0, 0, -20)},
+		{Type: "dialogue.issue_raised", ID: "DI-4", Commune: "18073", Topics: []string{"environment"}, At: now.AddDate(0, -2, 0)},
 	})
 	e.addUser("ana", auth.RoleAnalyst, "analyst-password")
 	e.addUser("loc", auth.RoleLocalityOfficer, "officer-password", "18496")

@@ -562,6 +562,13 @@ type CountRow struct {
 }
 
 func (s *Server) issuesGrouped(ctx context.Context, f Filter, sc Scope, by string) ([]CountRow, error) {
+	if by == "bucket" {
+		if d, ok, err := s.issueDays(ctx); err != nil {
+			return []CountRow{}, err
+		} else if ok {
+			return d.sum(f, sc), nil
+		}
+	}
 	w := cond(f, sc, tIssues)
 	return collect(ctx, s, "dialogue_issues_grouped", map[string]string{"key": keyExpr(by, f, "day"), "where": w.String()}, w.args, func(r scanner, x *CountRow) error {
 		return r.Scan(&x.Key, &x.Count)

@@ -60,6 +60,7 @@ PARAMS = {
     "commune_days.sql": [],
     "cell_months.sql": [],
     "list_index.sql": [],
+    "issue_days.sql": [],
     "list_term.sql": ["'rac'"],
     "feedback_cut.sql": ["9"],
     "hotspots.sql": ["1767225600", "1766620800", "1767225600"],
