@@ -59,9 +59,11 @@ type Config struct {
 	AuthCacheTTL time.Duration
 	// NoSnapshots turns off the answers kept until their table changes
 	// (every model's and commitment's current state, summed per cell; the
-	// commune roll-up and the monthly cell roll-up, see snapshotCache; the
-	// hot spots' 8-day windows and drivers, see hotRefs), so those
-	// indicators are computed in ClickHouse for each request. For tests
+	// commune roll-up, the monthly cell roll-up and the dialogue issues,
+	// see snapshotCache; the hot spots' 8-day windows and drivers, see
+	// hotRefs; the list rows of the explorer and the drivers, see
+	// keptList), so those indicators are computed in ClickHouse for each
+	// request. For tests
 	// and measurements that compare both ways; default false.
 	NoSnapshots bool
 	// NoResultCache turns off the result cache: the rows of an identical
@@ -129,7 +131,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		c.NoResultCache = off
 		return err
 	})
-	fs.BoolVar(&c.NoSnapshots, "dashboard-no-snapshots", c.NoSnapshots, "compute every answer in ClickHouse per request instead of keeping table-wide state in memory until its table changes (models, commitments, dialogue hosts, the commune and monthly cell roll-ups, hot spot windows and drivers); for measurements and comparisons")
+	fs.BoolVar(&c.NoSnapshots, "dashboard-no-snapshots", c.NoSnapshots, "compute every answer in ClickHouse per request instead of keeping table-wide state in memory until its table changes (models, commitments, dialogue hosts and issues, the commune and monthly cell roll-ups, hot spot windows and drivers, the feedback list rows behind the explorer and the drivers: about 60 bytes per feedback); for measurements and comparisons")
 	fs.DurationVar(&c.AuthCacheTTL, "dashboard-auth-cache-ttl", c.AuthCacheTTL, "keep who a valid API token or session belongs to this long; a revocation made by another process (e.g. the users CLI) takes up to this long to apply; 0 reads the user store on every request")
 	fs.IntVar(&c.QueryThreads, "dashboard-query-threads", c.QueryThreads, "ClickHouse max_threads for each dashboard query (its queries are small and run many at once); 0 keeps the server's setting")
 	fs.IntVar(&c.MaxQueries, "dashboard-max-queries", c.MaxQueries, "how many indicator queries run in ClickHouse at once; the others wait, the oldest request's first (0: no limit; default this machine's cores + 1)")
