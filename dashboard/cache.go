@@ -332,6 +332,18 @@ const snapshotSpacing = 10
 // by snapshotSpacing) and returns ok false at once: the caller answers
 // the other way, never from an older version.
 func (c *snapshotCache) current(ctx context.Context, key, version string, load func(context.Context) (any, error)) (v any, ok bool, err error) {
+	return c.keep(ctx, key, version, load, true)
+}
+
+// background is current that does not wait for the first load either:
+// for answers that take seconds to load (keptList), so that the first
+// requests after a start are answered the other way meanwhile. A failed
+// load is tried again no sooner than snapshotSpacing times its duration.
+func (c *snapshotCache) background(ctx context.Context, key, version string, load func(context.Context) (any, error)) (v any, ok bool, err error) {
+	return c.keep(ctx, key, version, load, false)
+}
+
+func (c *snapshotCache) keep(ctx context.Context, key, version string, load func(context.Context) (any, error), waitFirst bool) (v any, ok bool, err error) {
 	c.mu.Lock()
 	st := c.loads[key]
 	if st == nil {
@@ -347,13 +359,13 @@ func (c *snapshotCache) current(ctx context.Context, key, version string, load f
 			return e.val, true, e.err
 		default:
 		}
-		if loaded {
+		if loaded || !waitFirst {
 			return nil, false, nil
 		}
 		v, err := e.wait(ctx)
 		return v, true, err
 	}
-	if st.loaded {
+	if st.loaded || !waitFirst && !st.started.IsZero() {
 		running := e != nil && st.took == 0
 		if running || time.Since(st.started) < snapshotSpacing*st.took {
 			c.mu.Unlock()
@@ -380,7 +392,7 @@ func (c *snapshotCache) current(ctx context.Context, key, version string, load f
 		}
 		c.mu.Unlock()
 	}
-	if first {
+	if first && waitFirst {
 		v, err := e.run(ctx, timed, forget)
 		return v, true, err
 	}
