@@ -235,22 +235,18 @@ func (l *keptList) key(i uint32) rowKey {
 // span returns the ordinals [lo, hi) of the period of the list of o: f's
 // days, or o's exact time window.
 func (l *keptList) span(f Filter, o listOptions) (lo, hi int) {
-	n := len(l.rows)
 	if !o.from.IsZero() {
-		from, to := clampUnix(o.from.Unix()), clampUnix(o.to.Unix())
-		lo = sort.Search(n, func(i int) bool { return uint64(l.rows[i].at) < to })
-		hi = sort.Search(n, func(i int) bool { return uint64(l.rows[i].at) < from })
-		return lo, max(lo, hi)
+		return l.times(unix32(o.from.Unix()), unix32(o.to.Unix()))
 	}
 	from, to := yyyymmdd(f.From), yyyymmdd(f.To)
-	lo = sort.Search(n, func(i int) bool { return l.rows[i].day <= to })
-	hi = sort.Search(n, func(i int) bool { return l.rows[i].day < from })
+	lo = sort.Search(len(l.rows), func(i int) bool { return l.rows[i].day <= to })
+	hi = sort.Search(len(l.rows), func(i int) bool { return l.rows[i].day < from })
 	return lo, max(lo, hi)
 }
 
-// clampUnix is a Unix time as toUInt32(occurred_at) compares to it: times
-// before 1970 as 0; beyond UInt32, kept as they are in the uint64.
-func clampUnix(t int64) uint64 { return uint64(max(t, 0)) }
+// unix32 is a Unix time as toUInt32(occurred_at) compares to it, clamped
+// to UInt32.
+func unix32(t int64) uint32 { return uint32(min(max(t, 0), math.MaxUint32)) }
 
 // listMatch is the filters of a list other than its period.
 type listMatch struct {
