@@ -58,13 +58,15 @@ func (w *waiters) Pop() any {
 }
 
 // acquire waits for a slot for a query of a request that started at
-// start, and returns its release. It gives up when ctx ends.
+// start, and returns its release, which frees the slot once however often
+// it is called (a loader may free its slot early and again on return). It
+// gives up when ctx ends.
 func (g *gate) acquire(ctx context.Context, start time.Time) (func(), error) {
 	g.mu.Lock()
 	if g.free > 0 && len(g.waiting) == 0 {
 		g.free--
 		g.mu.Unlock()
-		return g.release, nil
+		return sync.OnceFunc(g.release), nil
 	}
 	g.seq++
 	w := &waiter{start: start, seq: g.seq, ready: make(chan struct{})}
@@ -72,7 +74,7 @@ func (g *gate) acquire(ctx context.Context, start time.Time) (func(), error) {
 	g.mu.Unlock()
 	select {
 	case <-w.ready:
-		return g.release, nil
+		return sync.OnceFunc(g.release), nil
 	case <-ctx.Done():
 		g.mu.Lock()
 		granted := w.index < 0

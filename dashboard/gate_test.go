@@ -86,3 +86,18 @@ func waitQueued(t *testing.T, g *gate, n int) {
 	}
 	t.Fatalf("%d waiters never queued", n)
 }
+
+// TestGateReleasesOnce: a release called twice (loadKeptList frees its
+// slot before sorting and again on return) frees one slot, not two.
+func TestGateReleasesOnce(t *testing.T) {
+	g := newGate(1)
+	release, err := g.acquire(context.Background(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	release()
+	if g.free != 1 {
+		t.Fatalf("%d free slots after one query released twice, want 1", g.free)
+	}
+}
