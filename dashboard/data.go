@@ -1537,14 +1537,11 @@ func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOp
 			limit = searchCountCap
 		}
 		n, ok, err := l.count(ctx, s, f, sc, o, limit)
-		if err != nil {
-			return 0, false, err
-		}
-		if ok && limit > 0 && n > uint64(limit) {
-			return uint64(limit), true, nil
-		}
-		if ok {
-			return n, false, nil
+		if err != nil || ok {
+			if limit > 0 {
+				n, capped = searchCapped(n)
+			}
+			return n, capped, err
 		}
 	}
 	w := s.listWhere(f, sc, o)
@@ -1557,10 +1554,17 @@ func (s *Server) feedbackCount(ctx context.Context, f Filter, sc Scope, o listOp
 	args := append(w.args, uint64(searchCountCap+1))
 	err = s.query(ctx, "feedback_search_count", map[string]string{"where": w.String()}, args,
 		func(r scanner) error { return r.Scan(&n) })
+	n, capped = searchCapped(n)
+	return n, capped, err
+}
+
+// searchCapped is a search's count n (counted up to searchCountCap + 1) as
+// feedbackCount gives it: searchCountCap and true above the cap.
+func searchCapped(n uint64) (uint64, bool) {
 	if n > uint64(searchCountCap) {
-		return uint64(searchCountCap), true, err
+		return uint64(searchCountCap), true
 	}
-	return n, false, err
+	return n, false
 }
 
 // CaseStatus is the current state of a feedback case.

@@ -313,15 +313,24 @@ func (l *keptList) rowsOf(ctx context.Context, s *Server, f Filter, o listOption
 		return source{search: true}, true, nil
 	}
 	lists := make([][]uint32, 0, len(words))
+	all := true
 	for _, w := range words {
+		// Every word is asked for, so that the loads of all the words
+		// not kept yet start with the first search that needs them.
 		p, ok, err := l.terms.get(ctx, w, func(ctx context.Context) ([]uint32, error) { return s.loadTerm(ctx, l, w) }, false)
-		if !ok || err != nil {
-			return source{}, ok, err
+		if err != nil {
+			return source{}, false, err
+		}
+		if all = all && ok; !all {
+			continue
 		}
 		// The period's postings: a run, since they are ordinals.
 		a, _ := slices.BinarySearch(p, uint32(lo))
 		b, _ := slices.BinarySearch(p, uint32(hi))
 		lists = append(lists, p[a:b])
+	}
+	if !all {
+		return source{}, false, nil
 	}
 	slices.SortFunc(lists, func(a, b []uint32) int { return cmp.Compare(len(a), len(b)) })
 	cands := lists[0]
